@@ -11,7 +11,7 @@
 
 #include "labs/gpu.hpp"
 
-namespace labs {
+namespace lab {
 
 #if LABS_GPU
 /// Times body(stream) once per benchmark iteration with events; sets bytes/s and
@@ -23,4 +23,4 @@ void time_with_events(benchmark::State& state, const std::function<void(cudaStre
 /// main() for bench binaries: without a GPU it prints why and exits 0 (nothing to time).
 int bench_main(int argc, char** argv);
 
-}  // namespace labs
+}  // namespace lab

@@ -1,9 +1,10 @@
 /// @file ceilings.hpp
-/// The machine's measured ceilings, cached per GPU (by UUID) so every lab can report
+/// The machine's measured ceilings, cached per GPU model so every lab can report
 /// "% of measured copy bandwidth" beside each time. Topic 00 measures them all; any other
 /// lab that finds no cache measures the one it needs (device-to-device copy) on the spot
 /// and caches it. Cache: $LABS_CACHE_DIR, else $XDG_CACHE_HOME/llm-inference-labs, else
-/// ~/.cache/llm-inference-labs; one file ceilings-<uuid>.json.
+/// ~/.cache/llm-inference-labs; one file ceilings-<gpu-name-slug>.json ("nvidia-h200": GPUs
+/// of one model share ceilings; the file records the UUID it was measured on).
 #pragma once
 
 #include <optional>
@@ -14,7 +15,7 @@
 #include "labs/gpu.hpp"
 #include "labs/gpuinfo.hpp"
 
-namespace labs {
+namespace lab {
 
 struct Ceilings {
   double copy_gbps = 0;          ///< D2D copy, HBM-sized, cold: bytes read + written / time
@@ -52,4 +53,4 @@ double measure_copy_gbps(std::size_t bytes, bool cold, bool quick);
 Ceilings ceilings_or_probe(const GpuInfo& gpu);
 #endif
 
-}  // namespace labs
+}  // namespace lab

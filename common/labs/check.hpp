@@ -16,7 +16,7 @@
 
 #include "labs/dtype.hpp"
 
-namespace labs {
+namespace lab {
 
 struct Tolerance {
   double atol = 0;
@@ -52,4 +52,4 @@ CheckResult check_close(const std::vector<float>& out, const std::vector<double>
 /// Merges two results (for kernels with several outputs): fails if either fails.
 CheckResult merge(const CheckResult& a, const CheckResult& b);
 
-}  // namespace labs
+}  // namespace lab

@@ -14,7 +14,7 @@
 #include "labs/dtype.hpp"
 #include "labs/timing.hpp"
 
-namespace labs {
+namespace lab {
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -62,4 +62,4 @@ class LabCli {
 /// "lab-01-fused-gelu: error: <message>" on stderr.
 void print_error(const std::string& lab, const std::string& message);
 
-}  // namespace labs
+}  // namespace lab

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace labs {
+namespace lab {
 
 struct ClockSample {
   bool valid = false;       ///< false when NVML is absent (HIP, CI, containers without it)
@@ -32,4 +32,4 @@ std::string reasons_text(std::uint64_t reasons);
 
 nlohmann::json clocks_json(const ClockSample& start, const ClockSample& end);
 
-}  // namespace labs
+}  // namespace lab

@@ -10,7 +10,7 @@
 #include "labs/dtype.hpp"
 #include "labs/gpu.hpp"
 
-namespace labs {
+namespace lab {
 
 #if LABS_GPU
 class DeviceBytes {
@@ -44,4 +44,4 @@ DeviceBytes upload_as(DType t, const std::vector<float>& host);
 std::vector<float> download_as_float(const void* ptr, std::size_t n, DType t);
 #endif
 
-}  // namespace labs
+}  // namespace lab

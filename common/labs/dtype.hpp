@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace labs {
+namespace lab {
 
 enum class DType { f32, f16, bf16 };
 
@@ -33,4 +33,4 @@ double unit_roundoff(DType t);
 std::vector<std::byte> encode(DType t, const std::vector<float>& values);
 std::vector<float> decode(DType t, const std::vector<std::byte>& bytes);
 
-}  // namespace labs
+}  // namespace lab

@@ -24,7 +24,7 @@
 #define LABS_GPU 0
 #endif
 
-namespace labs {
+namespace lab {
 
 /// Thrown by LABS_CHECK: the message names the call, the file and the line.
 struct GpuError : std::runtime_error {
@@ -49,14 +49,14 @@ using bf16 = __nv_bfloat16;
 using f16 = __half;
 #endif
 
-}  // namespace labs
+}  // namespace lab
 
 #if LABS_GPU
 #define LABS_CHECK(call)                                                      \
   do {                                                                        \
     const cudaError_t labs_err_ = (call);                                     \
     if (labs_err_ != cudaSuccess)                                             \
-      ::labs::gpu_fail(#call, __FILE__, __LINE__, cudaGetErrorString(labs_err_)); \
+      ::lab::gpu_fail(#call, __FILE__, __LINE__, cudaGetErrorString(labs_err_)); \
   } while (0)
 
 /// After every kernel launch: catches bad launch configurations at the launch site.

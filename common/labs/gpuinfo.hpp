@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace labs {
+namespace lab {
 
 struct GpuInfo {
   std::string name;         ///< "NVIDIA H200"
@@ -33,4 +33,4 @@ bool gpu_available(std::string* why = nullptr);
 /// Properties of the current device. Requires gpu_available().
 GpuInfo query_gpu(int device = 0);
 
-}  // namespace labs
+}  // namespace lab

@@ -16,7 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace labs {
+namespace lab {
 
 using Json = nlohmann::json;
 inline constexpr int kJournalSchema = 1;
@@ -46,4 +46,4 @@ Json build_info();
 /// The default journal: $LABS_JOURNAL, else <source>/results/journal.jsonl.
 std::string default_journal_path();
 
-}  // namespace labs
+}  // namespace lab

@@ -7,7 +7,7 @@
 
 #include "labs/gpu.hpp"
 
-namespace labs {
+namespace lab {
 
 #if LABS_GPU
 class L2Flusher {
@@ -26,4 +26,4 @@ class L2Flusher {
 };
 #endif
 
-}  // namespace labs
+}  // namespace lab

@@ -11,7 +11,7 @@
 
 #include "labs/gpu.hpp"
 
-namespace labs {
+namespace lab {
 
 struct LaunchCount {
   long launches = -1;  ///< kernel launch + graph launch API calls (runtime and driver)
@@ -25,4 +25,4 @@ struct LaunchCount {
 LaunchCount count_launches(const std::function<void(cudaStream_t)>& body, cudaStream_t stream);
 #endif
 
-}  // namespace labs
+}  // namespace lab

@@ -12,7 +12,7 @@
 
 #include "labs/gpuinfo.hpp"
 
-namespace labs {
+namespace lab {
 
 /// The part of a version every topic shares.
 struct VersionInfo {
@@ -69,10 +69,10 @@ struct Registrar {
   explicit Registrar(Version v) { Registry<Version>::instance().add(std::move(v)); }
 };
 
-}  // namespace labs
+}  // namespace lab
 
 #define LABS_CONCAT_INNER(a, b) a##b
 #define LABS_CONCAT(a, b) LABS_CONCAT_INNER(a, b)
 /// Registers a version in its topic's table at static-initialisation time.
 #define LABS_REGISTER_VERSION(VersionType, ...) \
-  static ::labs::Registrar<VersionType> LABS_CONCAT(labs_registrar_, __LINE__){VersionType __VA_ARGS__};
+  static ::lab::Registrar<VersionType> LABS_CONCAT(labs_registrar_, __LINE__){VersionType __VA_ARGS__};

@@ -22,7 +22,7 @@
 #include "labs/journal.hpp"
 #include "labs/timing.hpp"
 
-namespace labs {
+namespace lab {
 
 /// One measurable thing: a version on one workload in one dtype.
 struct Case {
@@ -126,4 +126,4 @@ class LabSession {
 #endif
 };
 
-}  // namespace labs
+}  // namespace lab

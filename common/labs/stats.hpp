@@ -5,7 +5,7 @@
 
 #include <vector>
 
-namespace labs {
+namespace lab {
 
 struct Stats {
   double median = 0, p10 = 0, p90 = 0, min = 0, max = 0, mean = 0, stddev = 0;
@@ -20,4 +20,4 @@ struct Stats {
 /// Throws std::invalid_argument on an empty sample or a non-finite value.
 Stats summarize(std::vector<double> samples);
 
-}  // namespace labs
+}  // namespace lab

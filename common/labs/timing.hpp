@@ -18,7 +18,7 @@
 #include "labs/gpu.hpp"
 #include "labs/stats.hpp"
 
-namespace labs {
+namespace lab {
 
 enum class L2Mode { cold, warm };
 std::string to_string(L2Mode m);
@@ -54,4 +54,4 @@ TimingResult time_gpu(const std::function<void(cudaStream_t)>& body, const Timin
 double event_overhead_ms(cudaStream_t stream, int reps = 200);
 #endif
 
-}  // namespace labs
+}  // namespace lab

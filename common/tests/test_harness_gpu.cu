@@ -1,0 +1,114 @@
+// GPU tests of the harness itself: timing, launch counting, poison and the session's check.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "labs/device_buffer.hpp"
+#include "labs/launches.hpp"
+#include "labs/session.hpp"
+#include "labs/timing.hpp"
+
+using namespace lab;
+
+#if LABS_GPU
+namespace {
+__global__ void spin(long long cycles) {
+  const long long t0 = clock64();
+  while (clock64() - t0 < cycles) {
+  }
+}
+__global__ void fill(float* out, int n, float v) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) out[i] = v;
+}
+// Deliberately wrong: skips the last element, which the poison must expose.
+__global__ void fill_but_last(float* out, int n, float v) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n - 1) out[i] = v;
+}
+}  // namespace
+
+TEST_CASE("time_gpu measures a kernel of known length, cold and warm") {
+  cudaStream_t s;
+  LABS_CHECK(cudaStreamCreate(&s));
+  for (L2Mode m : {L2Mode::cold, L2Mode::warm}) {
+    const auto r = time_gpu([](cudaStream_t st) { spin<<<1, 1, 0, st>>>(2'000'000); LABS_CHECK_LAUNCH(); },
+                            TimingOptions::quick(m), s);
+    CHECK(r.ms.n >= 5);
+    CHECK(r.ms.median > 0.1);   // 2M cycles at <= 2.1 GHz is >= ~0.95 ms
+    CHECK(r.ms.median < 50.0);
+    CHECK(r.ms.p10 <= r.ms.median);
+    CHECK(r.ms.median <= r.ms.p90);
+    CHECK(r.event_overhead_ms < 0.1);
+  }
+  LABS_CHECK(cudaStreamDestroy(s));
+}
+
+TEST_CASE("launches are counted from the runtime; a graph launch counts once") {
+  cudaStream_t s;
+  LABS_CHECK(cudaStreamCreate(&s));
+  DeviceBytes buf(1024 * sizeof(float));
+  const auto three = count_launches(
+      [&](cudaStream_t st) {
+        for (int i = 0; i < 3; ++i) fill<<<4, 256, 0, st>>>(buf.as<float>(), 1024, 1.0f);
+        LABS_CHECK_LAUNCH();
+      },
+      s);
+  if (three.counted()) {
+    CHECK(three.launches == 3);
+    cudaGraph_t g;
+    cudaGraphExec_t ge;
+    LABS_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
+    for (int i = 0; i < 3; ++i) fill<<<4, 256, 0, s>>>(buf.as<float>(), 1024, 2.0f);
+    LABS_CHECK(cudaStreamEndCapture(s, &g));
+    LABS_CHECK(cudaGraphInstantiate(&ge, g, 0));
+    const auto graph = count_launches([&](cudaStream_t st) { LABS_CHECK(cudaGraphLaunch(ge, st)); }, s);
+    CHECK(graph.launches == 1);
+    CHECK(graph.graph_launches == 1);
+    LABS_CHECK(cudaGraphExecDestroy(ge));
+    LABS_CHECK(cudaGraphDestroy(g));
+  } else {
+    MESSAGE("launch counting unavailable (CUPTI absent or taken by a profiler)");
+  }
+  LABS_CHECK(cudaStreamDestroy(s));
+}
+
+TEST_CASE("poison is NaN in every float type") {
+  DeviceBytes b(64);
+  b.poison(nullptr);
+  LABS_CHECK(cudaDeviceSynchronize());
+  for (DType t : {DType::f32, DType::f16, DType::bf16})
+    for (float x : download_as_float(b.get(), 64 / dtype_bytes(t), t)) CHECK(std::isnan(x));
+}
+
+TEST_CASE("the session rejects a version that leaves an element unwritten") {
+  CommonOptions opt;
+  opt.check_only = true;
+  char arg0[] = "test";
+  char* argv[] = {arg0};
+  LabSession session("99-test", opt, 1, argv);
+  REQUIRE(session.has_gpu());
+  const int n = 1000;
+  DeviceBytes out(n * sizeof(float));
+  auto make = [&](bool wrong) {
+    Case c;
+    c.variant = wrong ? "wrong" : "right";
+    c.workload = {{"n", n}, {"dtype", "fp32"}};
+    c.run = [&, wrong](cudaStream_t st) {
+      if (wrong) fill_but_last<<<(n + 255) / 256, 256, 0, st>>>(out.as<float>(), n, 3.0f);
+      else fill<<<(n + 255) / 256, 256, 0, st>>>(out.as<float>(), n, 3.0f);
+      LABS_CHECK_LAUNCH();
+    };
+    c.poison = [&](cudaStream_t st) { out.poison(st); };
+    c.check = [&] {
+      return check_close(download_as_float(out.get(), n, DType::f32), std::vector<double>(n, 3.0), DType::f32,
+                         tolerance_for(DType::f32));
+    };
+    return c;
+  };
+  session.run(make(false));
+  CHECK(session.failures() == 0);
+  session.run(make(true));
+  CHECK(session.failures() == 1);
+}
+#endif
