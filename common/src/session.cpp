@@ -235,6 +235,7 @@ void LabSession::progress(const Case& c, L2Mode) const {
 
 std::vector<Json> LabSession::run(const Case& c) {
   std::vector<Json> rows;
+  (void)c;
   if (interrupted() || !has_gpu_) return rows;
 #if LABS_GPU
   progress(c, L2Mode::cold);
