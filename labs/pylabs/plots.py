@@ -1,0 +1,333 @@
+"""Plots for `lab report`, as deterministic SVG (fixed hash salt, no date), with matplotlib.
+
+matplotlib is imported only inside the functions that draw, so the rest of `lab` works on any
+python3. When the running interpreter lacks it, render_plots_any_python re-runs just this
+module under /usr/bin/python3 if that one has it (Debian's python3-matplotlib), else says how
+to install it and skips the plots without failing the report.
+
+Run on its own: python3 -m pylabs.plots --journal results/journal.jsonl --out results/plots
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import subprocess
+import sys
+from typing import Dict, List, Optional, Sequence
+
+from . import selection as sel
+from .journal import Row, gpu_name, median_ms, read_journal, workload_key
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+INSTALL_HINT = ("plots skipped: matplotlib is not installed for this python3 "
+                "(Debian/Ubuntu: `apt-get install python3-matplotlib`)")
+ROOFLINE = "roofline.svg"
+MAX_PANELS = 6
+LAB_COLOR, VENDOR_COLOR = "#1f77b4", "#ff7f0e"
+
+
+def bars_name(lab: str) -> str:
+    return f"{lab}-bars.svg"
+
+
+def speedup_name(lab: str) -> str:
+    return f"{lab}-speedup-vs-m.svg"
+
+
+def existing_plots(plots_dir: str, labs: Sequence[str]) -> Dict[str, List[str]]:
+    """{lab: [its plot files], "*": [cross-topic plots]} for the files that exist."""
+    out: Dict[str, List[str]] = {}
+    for lab in labs:
+        files = [os.path.join(plots_dir, n) for n in (bars_name(lab), speedup_name(lab))]
+        files = [f for f in files if os.path.exists(f)]
+        if files:
+            out[lab] = files
+    roof = os.path.join(plots_dir, ROOFLINE)
+    if os.path.exists(roof):
+        out["*"] = [roof]
+    return out
+
+
+def have_matplotlib(python: Optional[str] = None) -> bool:
+    if python is None:
+        try:
+            import matplotlib  # noqa: F401
+            return True
+        except ImportError:
+            return False
+    try:
+        return subprocess.run([python, "-c", "import matplotlib"], capture_output=True,
+                              timeout=60).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def render_plots_any_python(journal_path: str, plots_dir: str, log=print) -> List[str]:
+    """Draws in this interpreter, or in /usr/bin/python3, or skips with one line."""
+    if have_matplotlib():
+        written = render_all(journal_path, plots_dir)
+        log(f"[lab] wrote {len(written)} plots to {plots_dir}")
+        return written
+    same = os.path.realpath(SYSTEM_PYTHON) == os.path.realpath(sys.executable)
+    if os.path.exists(SYSTEM_PYTHON) and not same and have_matplotlib(SYSTEM_PYTHON):
+        labs_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env = dict(os.environ)
+        env["PYTHONPATH"] = labs_dir + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        p = subprocess.run([SYSTEM_PYTHON, "-m", "pylabs.plots", "--journal", journal_path, "--out", plots_dir],
+                           cwd=labs_dir, env=env)
+        if p.returncode != 0:
+            log(f"[lab] plots failed under {SYSTEM_PYTHON} (exit {p.returncode}); the report is still written")
+        return []
+    log(f"[lab] {INSTALL_HINT}")
+    return []
+
+
+# ---- drawing ----------------------------------------------------------------------------
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    matplotlib.rcParams["svg.hashsalt"] = "llm-inference-labs"  # stable ids: same data, same file
+    matplotlib.rcParams["svg.fonttype"] = "path"
+    matplotlib.rcParams["font.size"] = 9
+    return plt
+
+
+def _save(fig, path: str) -> str:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+    return path
+
+
+def _newest_gpu(rows: List[Row]) -> Optional[str]:
+    measured = [r for r in rows if r["kind"] in ("lab", "vendor")]
+    return gpu_name(max(measured, key=lambda r: r.line)) if measured else None
+
+
+def _label(r: Row) -> str:
+    return r["variant"] if r["kind"] == "lab" else f"{r['variant']} (vendor)"
+
+
+def bar_panels(rows: List[Row], lab: str):
+    """[(title, metric_name, [(label, value or None, kind)])] for the topic's main workloads
+    on its newest GPU: cold L2 when there are cold rows, largest workloads (by bytes) first."""
+    latest = [r for r in sel.latest(rows) if r["lab"] == lab and r["kind"] in ("lab", "vendor")]
+    gpu = _newest_gpu(latest)
+    if gpu is None:
+        return gpu, []
+    latest = [r for r in latest if gpu_name(r) == gpu]
+    l2 = "cold" if any(r.get("l2") == "cold" for r in latest) else None
+    if l2:
+        latest = [r for r in latest if r.get("l2") == l2]
+    groups = sel.group_by(latest, lambda r: workload_key(r["workload"]))
+    ranked = sorted(groups.values(), key=lambda g: -max(float(r.get("bytes") or 0) for r in g))
+    panels = []
+    for grp in ranked[:MAX_PANELS]:
+        grp = sel.order_rows(grp)
+        use_pct = all(isinstance(r.get("pct_copy_bw"), (int, float)) and (r.get("bytes") or 0) > 0
+                      for r in grp if sel.usable(r))
+        metric = "% of measured copy bandwidth" if use_pct else "median time (ms)"
+        bars = []
+        for r in grp:
+            value = None
+            if sel.usable(r):
+                value = float(r["pct_copy_bw"]) if use_pct else median_ms(r)
+            bars.append((_label(r), value, r["kind"]))
+        wl = grp[0]["workload"]
+        title = f"{sel.workload_sizes(wl)} {wl.get('dtype', '')}" + (f" · L2 {l2}" if l2 else "")
+        panels.append((title, metric, bars))
+    return gpu, panels
+
+
+def plot_bars(rows: List[Row], lab: str, path: str) -> Optional[str]:
+    gpu, panels = bar_panels(rows, lab)
+    if not panels:
+        return None
+    plt = _pyplot()
+    heights = [0.6 + 0.28 * max(1, len(b)) for _, _, b in panels]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(7.5, sum(heights) + 0.6),
+                             gridspec_kw={"height_ratios": heights}, squeeze=False)
+    for ax, (title, metric, bars) in zip(axes[:, 0], panels):
+        labels = [b[0] for b in bars][::-1]
+        values = [b[1] if b[1] is not None else 0.0 for b in bars][::-1]
+        colors = [LAB_COLOR if b[2] == "lab" else VENDOR_COLOR for b in bars][::-1]
+        ax.barh(range(len(bars)), values, color=colors)
+        ax.set_yticks(range(len(bars)))
+        ax.set_yticklabels(labels)
+        top = max(values) if values and max(values) > 0 else 1.0
+        for i, b in enumerate(bars[::-1]):
+            text = "check failed" if b[1] is None else (f"{b[1]:.1f}%" if metric.startswith("%") else f"{b[1]:.4g}")
+            ax.text((b[1] or 0.0) + top * 0.01, i, text, va="center", fontsize=8)
+        ax.set_xlim(0, top * 1.18)
+        if metric.startswith("%"):
+            ax.axvline(100.0, color="0.5", linewidth=0.8, linestyle="--")
+        ax.set_title(title, fontsize=9, loc="left")
+        ax.set_xlabel(metric)
+    fig.suptitle(f"{lab} on {gpu} (blue: lab versions, orange: vendor)", fontsize=10)
+    return _save(fig, path)
+
+
+def _ceiling_rows(rows: List[Row], gpu: str):
+    """Measured copy GB/s and bf16 matrix TFLOP/s from the newest 00-machine rows."""
+    latest = [r for r in sel.latest(rows) if gpu_name(r) == gpu and sel.usable(r)]
+    copy_gbps = peak = None
+    for r in latest:
+        if not r["lab"].startswith("00-"):
+            continue
+        v = r["variant"]
+        if v.startswith("d2d-copy") and "hbm" in v and isinstance(r.get("gbps"), (int, float)):
+            copy_gbps = max(copy_gbps or 0.0, float(r["gbps"]))
+        if "bf16" in v and ("gemm" in v or "cublas" in v) and isinstance(r.get("tflops"), (int, float)):
+            peak = max(peak or 0.0, float(r["tflops"]))
+    if copy_gbps is None:
+        for r in reversed(latest):
+            g = (r.get("gpu") or {}).get("copy_gbps")
+            if isinstance(g, (int, float)) and g > 0:
+                copy_gbps = float(g)
+                break
+    return copy_gbps, peak
+
+
+def roofline_points(rows: List[Row], gpu: str):
+    pts = []
+    for r in sel.latest(rows):
+        if gpu_name(r) != gpu or r["kind"] not in ("lab", "vendor") or not sel.usable(r):
+            continue
+        if r["lab"].startswith("00-"):
+            continue  # the ceilings are the roofs, not points under them
+        b, f, t = r.get("bytes") or 0, r.get("flops") or 0, r.get("tflops")
+        if b > 0 and f > 0 and isinstance(t, (int, float)) and t > 0:
+            pts.append((r["lab"], r["kind"], f / b, float(t)))
+    return pts
+
+
+def plot_roofline(rows: List[Row], path: str) -> Optional[str]:
+    gpu = _newest_gpu(rows)
+    if gpu is None:
+        return None
+    bw, peak = _ceiling_rows(rows, gpu)
+    pts = roofline_points(rows, gpu)
+    if bw is None or (not pts and peak is None):
+        return None
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    ais = [p[2] for p in pts]
+    ridge = (peak * 1e3 / bw) if peak else None
+    lo = min([0.05] + [a / 3 for a in ais])
+    hi = max([ridge * 10 if ridge else 100.0] + [a * 3 for a in ais])
+    xs = [lo * (hi / lo) ** (i / 200) for i in range(201)]
+    ax.plot(xs, [bw * x / 1e3 for x in xs], color="0.3", linewidth=1.2,
+            label=f"measured copy bandwidth {bw:,.0f} GB/s")
+    if peak:
+        ax.plot(xs, [peak] * len(xs), color="0.3", linewidth=1.2, linestyle="--",
+                label=f"measured bf16 matrix rate {peak:,.0f} TFLOP/s (cuBLAS)")
+    labs = sorted({p[0] for p in pts})
+    cmap = plt.get_cmap("tab10")
+    for i, lab in enumerate(labs):
+        for kind, marker in (("lab", "o"), ("vendor", "s")):
+            sub = [p for p in pts if p[0] == lab and p[1] == kind]
+            if sub:
+                ax.scatter([p[2] for p in sub], [p[3] for p in sub], color=cmap(i % 10), marker=marker,
+                           s=22, label=f"{lab} ({kind})", zorder=3)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ymax = max([peak or 0.0] + [p[3] for p in pts] + [bw * hi / 1e3])
+    ymin = min([bw * lo / 1e3] + [p[3] for p in pts])
+    ax.set_ylim(ymin / 2, ymax * 2)
+    ax.set_xlabel("arithmetic intensity (FLOP per byte moved, from each row's byte and FLOP model)")
+    ax.set_ylabel("achieved TFLOP/s")
+    ax.set_title(f"Roofline on {gpu}: roofs from topic 00's measurements")
+    ax.grid(True, which="both", linewidth=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    return _save(fig, path)
+
+
+def _is_cublas_bf16(r: Row) -> bool:
+    text = (r["variant"] + " " + str(r.get("producer", ""))).lower()
+    return r["kind"] == "vendor" and "cublas" in text and (r["workload"].get("dtype") == "bf16" or "bf16" in text)
+
+
+def _vendor_for_m(lab_row: Row, vendors: List[Row]) -> Optional[Row]:
+    exact = [v for v in vendors if workload_key(v["workload"]) == workload_key(lab_row["workload"])]
+    if exact:
+        return exact[-1]
+    wl = lab_row["workload"]
+    loose = [v for v in vendors
+             if all(v["workload"].get(k) == wl.get(k) for k in set(wl) & set(v["workload"]) if k != "dtype")
+             and v["workload"].get("M") == wl.get("M")]
+    return loose[-1] if loose else None
+
+
+def speedup_series(rows: List[Row], lab: str):
+    latest = [r for r in sel.latest(rows) if r["lab"] == lab and sel.usable(r) and "M" in r["workload"]]
+    gpu = _newest_gpu(latest)
+    if gpu is None:
+        return gpu, None, {}
+    latest = [r for r in latest if gpu_name(r) == gpu]
+    l2 = "cold" if any(r.get("l2") == "cold" for r in latest) else (latest[0].get("l2") if latest else None)
+    latest = [r for r in latest if r.get("l2") == l2]
+    vendors = [r for r in latest if _is_cublas_bf16(r)]
+    series: Dict[str, List] = {}
+    for r in sel.order_rows([r for r in latest if r["kind"] == "lab"]):
+        v = _vendor_for_m(r, vendors)
+        if v is None:
+            continue
+        series.setdefault(r["variant"], []).append((float(r["workload"]["M"]), median_ms(v) / median_ms(r)))
+    for k in series:
+        series[k].sort()
+    return gpu, l2, series
+
+
+def plot_speedup_vs_m(rows: List[Row], lab: str, path: str) -> Optional[str]:
+    gpu, l2, series = speedup_series(rows, lab)
+    if not series:
+        return None
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    for variant in sorted(series, key=lambda v: sel.version_sort_key(v)):
+        pts = series[variant]
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=variant)
+    ax.axhline(1.0, color="0.3", linestyle="--", linewidth=1, label="cuBLAS bf16 (= 1)")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("M (tokens per GEMM)")
+    ax.set_ylabel("speedup over the cuBLAS bf16 vendor row (higher is better)")
+    ax.set_title(f"{lab} on {gpu}, L2 {l2}")
+    ax.grid(True, which="both", linewidth=0.3)
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def render_all(journal_path: str, plots_dir: str) -> List[str]:
+    rows = read_journal(journal_path)
+    written: List[str] = []
+    labs = sorted({r["lab"] for r in rows})
+    for lab in labs:
+        p = plot_bars(rows, lab, os.path.join(plots_dir, bars_name(lab)))
+        if p:
+            written.append(p)
+        if lab.startswith("04-"):
+            p = plot_speedup_vs_m(rows, lab, os.path.join(plots_dir, speedup_name(lab)))
+            if p:
+                written.append(p)
+    p = plot_roofline(rows, os.path.join(plots_dir, ROOFLINE))
+    if p:
+        written.append(p)
+    return written
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    ap = argparse.ArgumentParser(prog="python3 -m pylabs.plots", description="Draw the report's SVG plots.")
+    ap.add_argument("--journal", required=True)
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args(argv)
+    written = render_all(a.journal, a.out)
+    print(f"[lab] wrote {len(written)} plots to {a.out} (with {sys.executable})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
