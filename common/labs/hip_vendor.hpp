@@ -4,9 +4,19 @@
 /// so treat the HIP path as "compiles", not "verified".
 #pragma once
 
-#include <hip/hip_bf16.h>
 #include <hip/hip_fp16.h>
 #include <hip/hip_runtime.h>
+#if __has_include(<hip/hip_bf16.h>)
+#include <hip/hip_bf16.h>  // ROCm >= 5.7: __hip_bfloat16 with the CUDA-style intrinsics
+#define LABS_HIP_BF16 __hip_bfloat16
+#else
+// Debian 12 ships HIP 5.2, whose bfloat16 is the class hip_bfloat16 with float conversions
+// but none of CUDA's __float2bfloat16-style intrinsics: provide the two the kernels use.
+#include <hip/hip_bfloat16.h>
+#define LABS_HIP_BF16 hip_bfloat16
+__host__ __device__ inline hip_bfloat16 __float2bfloat16(float x) { return hip_bfloat16(x); }
+__host__ __device__ inline float __bfloat162float(hip_bfloat16 x) { return static_cast<float>(x); }
+#endif
 
 #define cudaError_t hipError_t
 #define cudaSuccess hipSuccess
@@ -67,8 +77,7 @@
 #define cudaOccupancyMaxActiveBlocksPerMultiprocessor hipOccupancyMaxActiveBlocksPerMultiprocessor
 #define cudaCtxResetPersistingL2Cache() hipSuccess /* HIP has no persisting-L2 window */
 
-#define __nv_bfloat16 __hip_bfloat16
-#define __nv_bfloat162 __hip_bfloat162
+#define __nv_bfloat16 LABS_HIP_BF16
 
 // Warp intrinsics: HIP's shuffles take no mask and operate on the whole wavefront.
 #define __shfl_xor_sync(mask, var, lane, ...) __shfl_xor(var, lane, ##__VA_ARGS__)
