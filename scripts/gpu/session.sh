@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# One call on the lent GPU box (see docs/method.md "Measuring on a lent GPU"): build the cuda
+# preset with every core, run the GPU tests, then the labs and the vendor scripts, writing
+# journal rows and logs under $OUT. The rows are appended to results/journal.jsonl back on
+# the development machine, unchanged, and committed.
+#   LABS_COMMIT=<sha> LABS_DIRTY=0 bash scripts/gpu/session.sh <step>...
+# Steps: env, build, tests, sanitize, lab:<NN> [lab args], vendor:<script.py>
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-/tmp/labs-out}
+mkdir -p "$OUT"
+export LABS_CACHE_DIR="$OUT"          # the ceilings cache comes back with the results
+export LABS_JOURNAL="$OUT/journal.jsonl"
+export PYTHONUNBUFFERED=1
+export LABS_BUILD=build/cuda
+J="$OUT/journal.jsonl"
+log() { echo "== $(date +%T) $*"; }
+
+for step in "$@"; do
+  case "$step" in
+    env)
+      log env
+      { nvidia-smi; nvcc --version; cmake --version; ninja --version; python3 -c 'import torch; print("torch", torch.__version__, torch.version.cuda)';
+        ls /usr/include | grep -E "doctest|benchmark|nlohmann|CLI|fmt"; ls /usr/local/include 2>/dev/null | head; } > "$OUT/env.log" 2>&1
+      tail -n 25 "$OUT/env.log" ;;
+    build)
+      log build
+      cmake --preset cuda -DCMAKE_CUDA_ARCHITECTURES=90 > "$OUT/configure.log" 2>&1 || { tail -n 40 "$OUT/configure.log"; exit 1; }
+      cmake --build --preset cuda -j 16 > "$OUT/build.log" 2>&1 || { grep -E "error|FAILED" "$OUT/build.log" | head -40; exit 1; }
+      log built ;;
+    tests)
+      log tests
+      ctest --preset cuda -j 4 --timeout 300 > "$OUT/ctest.log" 2>&1; tail -n 25 "$OUT/ctest.log" ;;
+    sanitize:*)
+      # sanitize:<exe> <args> -- memcheck and racecheck of one lab at a small shape
+      IFS=' ' read -r -a a <<< "${step#sanitize:}"
+      for tool in memcheck racecheck; do
+        log "compute-sanitizer $tool ${a[*]}"
+        compute-sanitizer --tool "$tool" --error-exitcode 9 "${a[@]}" > "$OUT/sanitize-$tool-$(basename "${a[0]}").log" 2>&1
+        echo "compute-sanitizer --tool $tool ${a[*]}: exit $?" | tee -a "$OUT/sanitize.log"
+        tail -n 3 "$OUT/sanitize-$tool-$(basename "${a[0]}").log"
+      done ;;
+    lab:*)
+      IFS=' ' read -r -a a <<< "${step#lab:}"
+      exe=$(ls build/cuda/topics/${a[0]}*/lab-${a[0]}* 2>/dev/null | head -n 1)
+      log "lab $exe ${a[*]:1}"
+      "$exe" "${a[@]:1}" --journal "$J" > "$OUT/lab-${a[0]}.log" 2>&1
+      echo "exit $?"; grep -E "FAIL|error|PASS|gate" "$OUT/lab-${a[0]}.log" | head -n 20; tail -n 2 "$OUT/lab-${a[0]}.log" ;;
+    vendor:*)
+      IFS=' ' read -r -a a <<< "${step#vendor:}"
+      log "vendor ${a[*]}"
+      python3 "scripts/vendor/${a[0]}" "${a[@]:1}" --journal "$J" > "$OUT/vendor-${a[0]%.py}.log" 2>&1
+      echo "exit $?"; grep -E "FAIL|Error|error" "$OUT/vendor-${a[0]%.py}.log" | head -n 10; tail -n 2 "$OUT/vendor-${a[0]%.py}.log" ;;
+    *) echo "session.sh: unknown step '$step'"; exit 2 ;;
+  esac
+done
+log done
