@@ -59,6 +59,10 @@ class LabCli {
   CommonOptions opt_;
 };
 
+/// A size flag's check: `add_option("--rows", rows)->check(lab::positive())` refuses 0, negative
+/// and non-numeric values with "must be a positive whole number".
+CLI::Validator positive();
+
 /// "lab-01-fused-gelu: error: <message>" on stderr.
 void print_error(const std::string& lab, const std::string& message);
 

@@ -14,6 +14,22 @@ std::vector<L2Mode> CommonOptions::l2_modes() const {
   return {parse_l2(l2)};
 }
 
+CLI::Validator positive() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        std::size_t used = 0;
+        long long x = 0;
+        try {
+          x = std::stoll(v, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used != v.size() || x <= 0) return "'" + v + "' must be a positive whole number";
+        return {};
+      },
+      "POSITIVE");
+}
+
 void print_error(const std::string& lab, const std::string& message) {
   std::cerr << "lab-" << lab << ": error: " << message << "\n";
 }

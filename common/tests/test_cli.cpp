@@ -41,12 +41,12 @@ TEST_CASE("bad flag values exit 2 before any GPU work") {
   {
     LabCli cli("99-test", "test");
     long rows = 0;
-    cli.app().add_option("--rows", rows)->check(CLI::PositiveNumber);
+    cli.app().add_option("--rows", rows)->check(lab::positive());
     Argv a({"lab", "--rows", "0"});
     CHECK(cli.parse(a.argc(), a.argv()) == 2);
     Argv b({"lab", "--rows", "-5"});
     LabCli cli2("99-test", "test");
-    cli2.app().add_option("--rows", rows)->check(CLI::PositiveNumber);
+    cli2.app().add_option("--rows", rows)->check(lab::positive());
     CHECK(cli2.parse(b.argc(), b.argv()) == 2);
   }
   {
