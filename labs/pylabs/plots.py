@@ -149,8 +149,8 @@ def plot_bars(rows: List[Row], lab: str, path: str) -> Optional[str]:
         return None
     plt = _pyplot()
     heights = [0.6 + 0.28 * max(1, len(b)) for _, _, b in panels]
-    fig, axes = plt.subplots(len(panels), 1, figsize=(7.5, sum(heights) + 0.6),
-                             gridspec_kw={"height_ratios": heights}, squeeze=False)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(7.5, sum(heights) + 0.9),
+                             gridspec_kw={"height_ratios": heights}, squeeze=False, constrained_layout=True)
     for ax, (title, metric, bars) in zip(axes[:, 0], panels):
         labels = [b[0] for b in bars][::-1]
         values = [b[1] if b[1] is not None else 0.0 for b in bars][::-1]
@@ -220,11 +220,14 @@ def plot_roofline(rows: List[Row], path: str) -> Optional[str]:
     lo = min([0.05] + [a / 3 for a in ais])
     hi = max([ridge * 10 if ridge else 100.0] + [a * 3 for a in ais])
     xs = [lo * (hi / lo) ** (i / 200) for i in range(201)]
-    ax.plot(xs, [bw * x / 1e3 for x in xs], color="0.3", linewidth=1.2,
-            label=f"measured copy bandwidth {bw:,.0f} GB/s")
-    if peak:
-        ax.plot(xs, [peak] * len(xs), color="0.3", linewidth=1.2, linestyle="--",
-                label=f"measured bf16 matrix rate {peak:,.0f} TFLOP/s (cuBLAS)")
+    # The roof: bandwidth-bound left of the ridge point, compute-bound right of it.
+    roof = [min(bw * x / 1e3, peak) if peak else bw * x / 1e3 for x in xs]
+    ax.plot(xs, roof, color="0.2", linewidth=1.4,
+            label=f"measured copy bandwidth {bw:,.0f} GB/s" + (
+                f", measured bf16 matrix rate {peak:,.0f} TFLOP/s (cuBLAS)" if peak else ""))
+    if ridge:
+        ax.axvline(ridge, color="0.6", linewidth=0.8, linestyle=":",
+                   label=f"machine balance {ridge:,.0f} FLOP/byte")
     labs = sorted({p[0] for p in pts})
     cmap = plt.get_cmap("tab10")
     for i, lab in enumerate(labs):
@@ -238,6 +241,7 @@ def plot_roofline(rows: List[Row], path: str) -> Optional[str]:
     ymax = max([peak or 0.0] + [p[3] for p in pts] + [bw * hi / 1e3])
     ymin = min([bw * lo / 1e3] + [p[3] for p in pts])
     ax.set_ylim(ymin / 2, ymax * 2)
+    ax.set_xlim(lo, hi)
     ax.set_xlabel("arithmetic intensity (FLOP per byte moved, from each row's byte and FLOP model)")
     ax.set_ylabel("achieved TFLOP/s")
     ax.set_title(f"Roofline on {gpu}: roofs from topic 00's measurements")

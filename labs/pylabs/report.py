@@ -247,7 +247,8 @@ def render_results_page(rows: List[Row], journal_path: str, topics: List[Topic],
         lines.append(f"- [{topic_title(by_name.get(lab), lab)}](#{sel.slug(lab)}) — {n} rows")
     lines.append("")
     for lab in labs:
-        lines += [f"<a id=\"{sel.slug(lab)}\"></a>", "", f"## {lab}: {topic_title(by_name.get(lab), lab)}", ""]
+        title = topic_title(by_name.get(lab), lab)
+        lines += [f"<a id=\"{sel.slug(lab)}\"></a>", "", f"## {lab}: {title}" if title != lab else f"## {lab}", ""]
         lines += topic_block(lab, rows, links, plots.get(lab, []), heading_level=3) + [""]
     if plots.get("*"):
         lines += ["## Across topics", ""]

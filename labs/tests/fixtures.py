@@ -50,12 +50,13 @@ FAILED_SENTINEL_MS = 0.777777  # a failed row's time: must never appear on a pag
 def fixture_rows():
     rows = []
     for wl, scale in ((SMALL, 1.0), (BIG, 50.0)):
-        rows.append(row("v0", 8.0 * scale, workload=wl, launches=9))
-        rows.append(row("v1", 6.0 * scale, workload=wl))
-        rows.append(row("v2", FAILED_SENTINEL_MS, workload=wl, passed=False))
-        rows.append(row("v3", 1.0 * scale, workload=wl))
-        rows.append(row("torch-gelu", 2.0 * scale, kind="vendor", workload=wl))
-        rows.append(row("torch-unfused", 4.0 * scale, kind="vendor", workload=wl, launches=None))
+        b = 1.0e9 * scale
+        rows.append(row("v0", 8.0 * scale, workload=wl, launches=9, bytes_=b))
+        rows.append(row("v1", 6.0 * scale, workload=wl, bytes_=b))
+        rows.append(row("v2", FAILED_SENTINEL_MS, workload=wl, passed=False, bytes_=b))
+        rows.append(row("v3", 1.0 * scale, workload=wl, bytes_=b))
+        rows.append(row("torch-gelu", 2.0 * scale, kind="vendor", workload=wl, bytes_=b))
+        rows.append(row("torch-unfused", 4.0 * scale, kind="vendor", workload=wl, launches=None, bytes_=b))
     rows.append(row("v3", 1.5, workload=SMALL, l2="warm"))
     rows.append(row("paper-kernel", 3.0, kind="published", workload=SMALL))
     # a newer measurement of v3 small cold: the report must show this one, not the older one

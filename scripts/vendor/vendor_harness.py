@@ -53,7 +53,8 @@ _DATASHEET_GBPS = (
 # Timing policy, the same numbers as labs::TimingOptions (timing.hpp).
 _FULL = {"warmup_ms": 30.0, "min_samples": 15, "max_samples": 2000, "rel_noise": 0.01,
          "max_total_ms": 1500.0}
-_QUICK = {"warmup_ms": 10.0, "min_samples": 5, "max_samples": 2000, "rel_noise": 0.01,
+# --quick: smoke runs, not numbers to quote (the C++ quick mode stops similarly early).
+_QUICK = {"warmup_ms": 5.0, "min_samples": 5, "max_samples": 50, "rel_noise": 0.03,
           "max_total_ms": 200.0}
 
 
@@ -498,8 +499,9 @@ class VendorSession:
                   "no row written")
             return None
         med = float(time_ms["median"])
-        gbps = bytes / (med * 1e-3) / 1e9 if med > 0 else 0.0
-        tflops = flops / (med * 1e-3) / 1e12 if med > 0 else 0.0
+        # null where the model has no bytes or FLOPs, as the C++ rows do
+        gbps = bytes / (med * 1e-3) / 1e9 if med > 0 and bytes > 0 else None
+        tflops = flops / (med * 1e-3) / 1e12 if med > 0 and flops > 0 else None
         gpu = self.gpu()
         copy = gpu.get("copy_gbps") or 0.0
         sheet = datasheet_gbps(gpu["name"])
@@ -518,8 +520,8 @@ class VendorSession:
             "flops": flops,
             "gbps": gbps,
             "tflops": tflops,
-            "pct_copy_bw": 100.0 * gbps / copy if copy > 0 else None,
-            "pct_datasheet_bw": 100.0 * gbps / sheet if sheet else None,
+            "pct_copy_bw": 100.0 * gbps / copy if gbps and copy > 0 else None,
+            "pct_datasheet_bw": 100.0 * gbps / sheet if gbps and sheet else None,
             "check": dict(check),
             "launches": launches,
             "gpu": gpu,
@@ -539,10 +541,11 @@ class VendorSession:
             _journal.append_row(self.journal, row)
         self.rows.append(row)
         pct = f"{row['pct_copy_bw']:.1f}% of copy" if row["pct_copy_bw"] is not None else "no copy ceiling"
-        tf = f" {tflops:.2f} TFLOP/s" if flops > 0 else ""
+        tf = f" {tflops:.2f} TFLOP/s" if tflops else ""
+        bw = f"{gbps:,.0f} GB/s ({pct})" if gbps else "no byte model"
         print(f"{variant:<26} {wl:<34} l2={l2:<4} median {med:.4f} ms "
               f"[p10 {time_ms['p10']:.4f} p90 {time_ms['p90']:.4f}, n={time_ms['n']}] "
-              f"{gbps:,.0f} GB/s ({pct}){tf} launches={launches if launches is not None else '-'} "
+              f"{bw}{tf} launches={launches if launches is not None else '-'} "
               f"check ok ({100.0 * check.get('tol_used', 0.0):.0f}% of tolerance)", flush=True)
         return row
 
