@@ -96,8 +96,8 @@ def cmd_list(args) -> int:
         origin = "from the executable" if versions else "from kernels/"
         if not versions:
             versions = versions_from_sources(t)
-        state = "built" if built else ("not built" if t.has_lab() else "no lab yet")
-        print(f"\n{t.name}  ({n} journal rows; lab {state})")
+        state = "lab built" if built else ("lab not built" if t.has_lab() else "no lab yet")
+        print(f"\n{t.name}  ({n} journal rows; {state})")
         if not versions:
             print("    (no versions)")
         else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import os
+import re
+import subprocess
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import selection as sel
@@ -73,18 +75,40 @@ def short_commit(r: Row) -> str:
 
 # ---- links ------------------------------------------------------------------------------
 
-class Links:
-    """Relative links from the page being written to the journal (only inside the repo)."""
+def github_base(root: str = REPO_ROOT) -> Optional[str]:
+    """https://github.com/owner/repo when the origin remote is on GitHub, else None."""
+    try:
+        p = subprocess.run(["git", "-C", root, "remote", "get-url", "origin"], capture_output=True, text=True,
+                           timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.match(r"^(?:https://github\.com/|git@github\.com:|ssh://git@github\.com/)([\w.-]+/[\w.-]+?)(?:\.git)?/?$",
+                 p.stdout.strip()) if p.returncode == 0 else None
+    return f"https://github.com/{m.group(1)}" if m else None
 
-    def __init__(self, page_dir: str, journal_path: str, root: str = REPO_ROOT):
+
+class Links:
+    """Links from the page being written: run ids to their journal line (relative, when the
+    journal is inside the repo), commits to GitHub when the origin remote is there."""
+
+    def __init__(self, page_dir: str, journal_path: str, root: str = REPO_ROOT,
+                 commit_base: Optional[str] = None):
         j = os.path.abspath(journal_path)
         self.journal_rel = os.path.relpath(j, page_dir) if j.startswith(os.path.abspath(root) + os.sep) else None
         self.page_dir = page_dir
+        self.commit_base = commit_base
 
     def run(self, r: Row) -> str:
         if self.journal_rel:
             return f"[{r['run']}]({self.journal_rel}#L{r.line})"
         return f"{r['run']} (line {r.line})"
+
+    def commit(self, r: Row) -> str:
+        text = f"`{short_commit(r)}`"
+        sha = str((r.get("build") or {}).get("commit") or "")
+        if self.commit_base and re.fullmatch(r"[0-9a-f]{7,40}", sha):
+            return f"[{text}]({self.commit_base}/commit/{sha})"
+        return text
 
     def file(self, path: str) -> str:
         return os.path.relpath(path, self.page_dir)
@@ -116,7 +140,7 @@ def main_table_rows(rows: List[Row], pool: List[Row], links: Links) -> Tuple[Lis
         ident = [f"`{r['variant']}`" if r["kind"] == "lab" else r["variant"],
                  r["kind"] if r["kind"] == "lab" else f"vendor: {r.get('producer', '')}",
                  sel.workload_sizes(wl), str(wl.get("dtype", "—")), str(r.get("l2") or "—")]
-        tail = [links.run(r) + f" `{short_commit(r)}`"]
+        tail = [links.run(r) + " " + links.commit(r)]
         if not sel.usable(r):
             body.append(ident + ["check failed"] + ["—"] * 6 + [fmt_check(r), "—", "—"] + tail)
             continue
@@ -229,7 +253,7 @@ def display_path(path: str, root: str = REPO_ROOT) -> str:
 def render_results_page(rows: List[Row], journal_path: str, topics: List[Topic], out_path: str,
                         plots: Dict[str, List[str]], root: str = REPO_ROOT) -> str:
     page_dir = os.path.dirname(os.path.abspath(out_path))
-    links = Links(page_dir, journal_path, root)
+    links = Links(page_dir, journal_path, root, github_base(root))
     by_name = {t.name: t for t in topics}
     jdisp = display_path(journal_path, root)
     newest = max((r.get("time") or "" for r in rows), default="")
@@ -270,7 +294,7 @@ def replace_block(text: str, block: str) -> Optional[str]:
 
 def topic_readme_block(topic: Topic, rows: List[Row], journal_path: str, plots: Dict[str, List[str]],
                        root: str = REPO_ROOT) -> str:
-    links = Links(topic.path, journal_path, root)
+    links = Links(topic.path, journal_path, root, github_base(root))
     lines = [GENERATED_NOTE,
              f"_Rendered by `labs/lab report` from `{display_path(journal_path, root)}`; "
              "rerun it after `labs/lab run " + topic.number + "`._", ""]

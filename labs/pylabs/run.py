@@ -83,7 +83,7 @@ def run_topics(topics: List[Topic], build: Optional[Build], journal: str, quick:
                extra: List[str], vendor: bool, root: str = REPO_ROOT, log=print) -> int:
     if build is None:
         log(f"lab: error: no build found (looked for build/cuda, build/hip, build/cpu); {BUILD_HINT}")
-        return 2
+        return 1
     mode = "check-only" if check_only else ("quick" if quick else "full")
     state = DurationState(build.path)
     prog = Progress([t.name for t in topics], state, mode)

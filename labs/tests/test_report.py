@@ -104,6 +104,12 @@ class ReportTest(unittest.TestCase):
         self.assertIn("5.000 ⚠", page)
         self.assertIn("throttled", page)
 
+    def test_commit_links_to_github_only_when_the_remote_is_there(self):
+        r = row()
+        self.assertEqual(report.Links(self.root, self.journal, self.root).commit(r), "`01234567`")
+        linked = report.Links(self.root, self.journal, self.root, "https://github.com/o/r").commit(r)
+        self.assertEqual(linked, "[`01234567`](https://github.com/o/r/commit/0123456789abcdef)")
+
     def test_replace_block_without_markers(self):
         self.assertIsNone(report.replace_block("no markers here", "x"))
 

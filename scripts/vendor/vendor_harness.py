@@ -391,8 +391,8 @@ class VendorSession:
             cuda = torch.autograd.DeviceType.CUDA
             n = 0
             for e in prof.events():
-                if getattr(e, "device_type", None) != cuda:
-                    continue
+                if getattr(e, "device_type", None) != cuda or getattr(e, "is_user_annotation", False):
+                    continue  # CPU-side events and record_function ranges are not kernels
                 name = (getattr(e, "name", "") or "").lower()
                 if name.startswith("memcpy") or name.startswith("memset"):
                     continue
