@@ -83,7 +83,9 @@ def find_build(root: str = REPO_ROOT, override: Optional[str] = None) -> Optiona
     """--build DIR, else $LABS_BUILD, else the first of build/cuda, build/hip, build/cpu."""
     chosen = override or os.environ.get("LABS_BUILD")
     if chosen:
-        path = os.path.abspath(chosen if os.path.isabs(chosen) else os.path.join(os.getcwd(), chosen))
+        path = os.path.abspath(chosen)
+        if not os.path.isabs(chosen) and not os.path.isdir(path):
+            path = os.path.join(root, chosen)  # "build/cuda" means the repo's, from anywhere
         preset = os.path.basename(path.rstrip(os.sep)) if os.path.basename(path) in BUILD_PRESETS else "custom"
         return Build(path, preset) if os.path.isdir(path) else None
     for preset in BUILD_PRESETS:
@@ -127,7 +129,8 @@ def versions_from_sources(topic: Topic) -> List[Version]:
 
 
 def _file_header_summary(path: str) -> str:
-    """The text on the `/// @file` line after the file name, else the next comment line."""
+    """The first sentence of the `/// @file` header: the text after the file name on that
+    line, or the paragraph of comment lines right after it, without a leading "vN —"."""
     try:
         with open(path, "r", encoding="utf-8", errors="replace") as f:
             lines = [next(f, "") for _ in range(40)]
@@ -140,18 +143,27 @@ def _file_header_summary(path: str) -> str:
         after = s.split("@file", 1)[1].strip()
         parts = after.split(None, 1)
         names_file = bool(parts) and re.match(r"^[\w.-]+\.(cu|cuh|cpp|hpp|h)$", parts[0]) is not None
-        rest = (parts[1].strip() if len(parts) > 1 else "") if names_file else after
-        if rest:
-            return rest.lstrip(":-— ").strip()
-        for nxt in lines[i + 1:]:
-            t = nxt.strip()
-            if not (t.startswith("///") or t.startswith("//!") or t.startswith("*")):
-                break
-            t = t.lstrip("/!* ").strip()
-            if t:
-                return t
-        return ""
+        text = [(parts[1].strip() if len(parts) > 1 else "") if names_file else after]
+        if not text[0]:
+            text = []
+            for nxt in lines[i + 1:]:
+                t = nxt.strip()
+                if not (t.startswith("///") or t.startswith("//!") or t.startswith("*")):
+                    break
+                t = t.lstrip("/!* ").strip()
+                if not t:
+                    break  # end of the first paragraph
+                text.append(t)
+        return _first_sentence(" ".join(text))
     return ""
+
+
+def _first_sentence(text: str, limit: int = 160) -> str:
+    text = re.sub(r"^v\d+[a-z]?\s*[—:–-]+\s*", "", text.strip())
+    m = re.search(r"[.;](\s|$)", text)
+    if m:
+        text = text[:m.start() + 1]
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def versions_from_executable(exe: str, timeout: float = 30.0) -> Optional[List[Version]]:
