@@ -458,13 +458,14 @@ class VendorSession:
         nbytes = 1 << 30
         src = torch.empty(nbytes, dtype=torch.uint8, device="cuda").fill_(0x3C)
         dst = torch.empty_like(src)
-        saved = self.policy
+        saved, saved_overhead = self.policy, self.last_event_overhead_ms
         self.policy = dict(_QUICK)
         self.policy["min_samples"] = 10
         try:
             t = self.time(lambda: dst.copy_(src), l2="cold")
         finally:
-            self.policy = saved
+            # the probe runs inside append(): keep the measured variant's event overhead
+            self.policy, self.last_event_overhead_ms = saved, saved_overhead
         del src, dst
         return 2.0 * nbytes / (t["median"] * 1e-3) / 1e9  # read + write
 
@@ -499,6 +500,7 @@ class VendorSession:
                   "no row written")
             return None
         med = float(time_ms["median"])
+        bytes, flops = float(bytes or 0), float(flops or 0)  # plain floats for JSON
         # null where the model has no bytes or FLOPs, as the C++ rows do
         gbps = bytes / (med * 1e-3) / 1e9 if med > 0 and bytes > 0 else None
         tflops = flops / (med * 1e-3) / 1e12 if med > 0 and flops > 0 else None
