@@ -139,6 +139,9 @@ def reproduce(rows_wanted: List[Row], root: str = REPO_ROOT, runner: Runner = de
 def _rerun(cmd: str, olds: List[Row], root: str, runner: Runner, log) -> int:
     argv = shlex.split(cmd)
     exe = argv[0]
+    if runner is default_runner and os.sep in exe and not os.path.exists(os.path.join(root, exe)):
+        log(f"[lab] cannot rerun: {exe} does not exist; {BUILD_HINT}")
+        return 1
     fd, tmp = tempfile.mkstemp(prefix="lab-reproduce-", suffix=".jsonl")
     os.close(fd)
     try:
