@@ -1,0 +1,230 @@
+/// @file split_combine.cuh
+/// The end of every GQA-aware block (v3 to v6): merge the block's key groups, then either
+/// write the output (one split) or write an unnormalised partial and, in the last block of
+/// a (sequence, KV head) to finish, merge all partials with the log-sum-exp rule
+///   M = max_s m_s,  L = sum_s l_s 2^(m_s - M),  out = sum_s o_s 2^(m_s - M) / L
+/// (m in log2 units: the kernels fold log2(e) into the score scale). Doing the combine in
+/// the last block instead of a second kernel saves a launch and its gap, which is several
+/// percent of a 30 us step. A per-(sequence, KV head) counter finds the last block; that
+/// block resets it, so the workspace needs no clearing between launches.
+#pragma once
+
+#include "kernels/common.cuh"
+#include "split_plan.hpp"
+
+#if LABS_GPU
+namespace decode02 {
+
+inline constexpr int kThreads = 128;                    ///< 4 warps (2 wavefronts on AMD)
+inline constexpr int kLanesPerKey = 16;                 ///< 16 lanes x 16 B = one 256-byte row
+inline constexpr int kKeyGroups = kThreads / kLanesPerKey;  ///< 8 lane groups, each its own keys
+inline constexpr int kKeysPerGroup = 4;                 ///< rows each group has in flight
+inline constexpr int kTileKeys = kKeyGroups * kKeysPerGroup;  ///< 32 keys per block iteration
+static_assert(kThreads == kHeadDim, "the merge gives each thread one output dimension");
+static_assert(kLanesPerKey * 8 == kHeadDim, "a lane owns one 16-byte chunk of 8 elements");
+
+/// Shared floats the merge needs: [groups][G][D] accumulators, then m and l per group and
+/// head, then one flag word. The split combine reuses the same space.
+inline constexpr int kMergeScratchFloats = kKeyGroups * kGqaGroup * kHeadDim + 2 * kKeyGroups * kGqaGroup + 4;
+static_assert(kMaxSplits * kGqaGroup <= kKeyGroups * kGqaGroup * kHeadDim, "split weights reuse the accumulators");
+
+/// Split-K workspace, allocated by the version's prepare step (never in the timed region).
+struct SplitArgs {
+  float* partial_o = nullptr;   ///< [B * Hkv, splits, G, D] unnormalised accumulators
+  float* partial_ml = nullptr;  ///< [B * Hkv, splits, G, 2] running max (log2 units) and sum
+  unsigned* counters = nullptr; ///< [B * Hkv] blocks finished; the last one resets it to 0
+  int splits = 1;
+  int keys_per_split = 0;
+};
+
+/// Per-thread online-softmax state of one lane group: G heads, 8 dims per lane.
+struct GroupState {
+  float m[kGqaGroup];
+  float l[kGqaGroup];
+  float acc[kGqaGroup][8];
+};
+
+__device__ __forceinline__ void init_state(GroupState& st) {
+#pragma unroll
+  for (int h = 0; h < kGqaGroup; ++h) {
+    st.m[h] = -INFINITY;
+    st.l[h] = 0.f;
+#pragma unroll
+    for (int e = 0; e < 8; ++e) st.acc[h][e] = 0.f;
+  }
+}
+
+/// Folds a tile of scores s[j][h] (log2 units, -inf for masked keys) and the matching V
+/// chunks into the state: one max, one rescale and one exp per key per head.
+template <class T>
+__device__ __forceinline__ void online_update(GroupState& st, float (&s)[kKeysPerGroup][kGqaGroup],
+                                              const uint4 (&vraw)[kKeysPerGroup]) {
+#pragma unroll
+  for (int h = 0; h < kGqaGroup; ++h) {
+    float tile_max = s[0][h];
+#pragma unroll
+    for (int j = 1; j < kKeysPerGroup; ++j) tile_max = fmaxf(tile_max, s[j][h]);
+    const float m_new = fmaxf(st.m[h], tile_max);
+    // A group that has seen only masked keys keeps m = -inf; subtracting 0 instead of -inf
+    // keeps every exponent -inf (weight 0) rather than NaN.
+    const float m_use = m_new == -INFINITY ? 0.f : m_new;
+    const float corr = exp2f(st.m[h] - m_use);
+    float psum = 0.f;
+#pragma unroll
+    for (int j = 0; j < kKeysPerGroup; ++j) {
+      s[j][h] = exp2f(s[j][h] - m_use);
+      psum += s[j][h];
+    }
+    st.l[h] = st.l[h] * corr + psum;
+    st.m[h] = m_new;
+#pragma unroll
+    for (int e = 0; e < 8; ++e) st.acc[h][e] *= corr;
+  }
+#pragma unroll
+  for (int j = 0; j < kKeysPerGroup; ++j) {
+    float vf[8];
+    unpack8<T>(vraw[j], vf);
+#pragma unroll
+    for (int h = 0; h < kGqaGroup; ++h)
+#pragma unroll
+      for (int e = 0; e < 8; ++e) st.acc[h][e] += s[j][h] * vf[e];
+  }
+}
+
+/// Merges the block's 8 lane groups, then writes the output (splits == 1) or this split's
+/// partial and, if this block is the last of its (b, kvh) to finish, the combined output.
+/// Must be called by all kThreads threads, with no shared-memory reads of `scratch` pending.
+template <class T>
+__device__ void finish_block(const GroupState& st, float* scratch, T* __restrict__ out, const SplitArgs& sp, int b,
+                             int kvh, int Hq, int Hkv, int split) {
+  const int tid = threadIdx.x, grp = tid / kLanesPerKey, lane16 = tid % kLanesPerKey;
+  float* s_acc = scratch;                                       // [groups][G][D]
+  float* s_m = scratch + kKeyGroups * kGqaGroup * kHeadDim;     // [groups][G]
+  float* s_l = s_m + kKeyGroups * kGqaGroup;                    // [groups][G]
+  unsigned* s_flag = reinterpret_cast<unsigned*>(s_l + kKeyGroups * kGqaGroup);
+
+#pragma unroll
+  for (int h = 0; h < kGqaGroup; ++h) {
+    if (lane16 == 0) {
+      s_m[grp * kGqaGroup + h] = st.m[h];
+      s_l[grp * kGqaGroup + h] = st.l[h];
+    }
+#pragma unroll
+    for (int e = 0; e < 8; ++e) s_acc[(grp * kGqaGroup + h) * kHeadDim + lane16 * 8 + e] = st.acc[h][e];
+  }
+  __syncthreads();
+
+  const int d = tid;  // kThreads == kHeadDim
+  float M[kGqaGroup], L[kGqaGroup], A[kGqaGroup];
+#pragma unroll
+  for (int h = 0; h < kGqaGroup; ++h) {
+    M[h] = -INFINITY;
+    for (int g = 0; g < kKeyGroups; ++g) M[h] = fmaxf(M[h], s_m[g * kGqaGroup + h]);
+    L[h] = 0.f;
+    A[h] = 0.f;
+    for (int g = 0; g < kKeyGroups; ++g) {
+      const float mg = s_m[g * kGqaGroup + h];
+      const float w = mg == -INFINITY ? 0.f : exp2f(mg - M[h]);
+      L[h] += w * s_l[g * kGqaGroup + h];
+      A[h] += w * s_acc[(g * kGqaGroup + h) * kHeadDim + d];
+    }
+  }
+
+  if (sp.splits == 1) {
+#pragma unroll
+    for (int h = 0; h < kGqaGroup; ++h)
+      out[(static_cast<size_t>(b) * Hq + kvh * kGqaGroup + h) * kHeadDim + d] = Elem<T>::from_float(A[h] / L[h]);
+    return;
+  }
+
+  const size_t bh = static_cast<size_t>(b) * Hkv + kvh;
+  const size_t part = bh * sp.splits + split;
+#pragma unroll
+  for (int h = 0; h < kGqaGroup; ++h) {
+    sp.partial_o[(part * kGqaGroup + h) * kHeadDim + d] = A[h];
+    if (d == h) {
+      sp.partial_ml[(part * kGqaGroup + h) * 2 + 0] = M[h];
+      sp.partial_ml[(part * kGqaGroup + h) * 2 + 1] = L[h];
+    }
+  }
+  // Publish the partial before counting this block as done (release) ...
+  __threadfence();
+  __syncthreads();
+  if (tid == 0) {
+    const unsigned finished = atomicAdd(sp.counters + bh, 1u) + 1u;
+    *s_flag = finished == static_cast<unsigned>(sp.splits) ? 1u : 0u;
+  }
+  __syncthreads();
+  if (*s_flag == 0u) return;
+  __threadfence();  // ... and order the last block's reads after every other block's count (acquire).
+
+  // Per-split weights 2^(m_s - M) / L: one warp per head, lanes across splits.
+  float* s_w = scratch;       // [splits][G], over the accumulators (read before the barriers above)
+  float* s_linv = s_m;        // [G]
+  const int warp = tid / lab::kWarpSize, lane = tid % lab::kWarpSize;
+  const int warps = kThreads / lab::kWarpSize;
+  const float* ml = sp.partial_ml + bh * sp.splits * kGqaGroup * 2;
+  for (int h = warp; h < kGqaGroup; h += warps) {
+    float mx = -INFINITY;
+    for (int s = lane; s < sp.splits; s += lab::kWarpSize) mx = fmaxf(mx, load_coherent(ml + (s * kGqaGroup + h) * 2));
+    mx = warp_max(mx);
+    float sum = 0.f;
+    for (int s = lane; s < sp.splits; s += lab::kWarpSize) {
+      const float ms = load_coherent(ml + (s * kGqaGroup + h) * 2);
+      const float w = ms == -INFINITY ? 0.f : exp2f(ms - mx);
+      s_w[s * kGqaGroup + h] = w;
+      sum += w * load_coherent(ml + (s * kGqaGroup + h) * 2 + 1);
+    }
+    sum = warp_sum(sum);
+    if (lane == 0) s_linv[h] = 1.f / sum;
+  }
+  __syncthreads();
+  const float* po = sp.partial_o + bh * sp.splits * kGqaGroup * kHeadDim;
+#pragma unroll
+  for (int h = 0; h < kGqaGroup; ++h) {
+    float o = 0.f;
+#pragma unroll 8
+    for (int s = 0; s < sp.splits; ++s) o += s_w[s * kGqaGroup + h] * load_coherent(po + (s * kGqaGroup + h) * kHeadDim + d);
+    out[(static_cast<size_t>(b) * Hq + kvh * kGqaGroup + h) * kHeadDim + d] = Elem<T>::from_float(o * s_linv[h]);
+  }
+  if (tid == 0) sp.counters[bh] = 0u;  // every block of this (b, kvh) has counted: ready for the next launch
+}
+
+/// Split-K workspace owned by a Runner.
+struct SplitWorkspace {
+  lab::DeviceBytes partial_o, partial_ml, counters;
+  SplitArgs args;
+};
+
+/// Allocates and zeroes the workspace for `plan` (outside any timed region).
+inline std::shared_ptr<SplitWorkspace> make_split_workspace(const Shape& s, const SplitPlan& plan) {
+  auto ws = std::make_shared<SplitWorkspace>();
+  const size_t bh = static_cast<size_t>(s.B) * s.Hkv;
+  if (plan.splits > 1) {
+    ws->partial_o = lab::DeviceBytes(bh * plan.splits * kGqaGroup * kHeadDim * sizeof(float));
+    ws->partial_ml = lab::DeviceBytes(bh * plan.splits * kGqaGroup * 2 * sizeof(float));
+    ws->counters = lab::DeviceBytes(bh * sizeof(unsigned));
+    LABS_CHECK(cudaMemset(ws->counters.get(), 0, ws->counters.bytes()));
+    LABS_CHECK(cudaDeviceSynchronize());
+  }
+  ws->args.partial_o = ws->partial_o.as<float>();
+  ws->args.partial_ml = ws->partial_ml.as<float>();
+  ws->args.counters = ws->counters.as<unsigned>();
+  ws->args.splits = plan.splits;
+  ws->args.keys_per_split = plan.keys_per_split;
+  return ws;
+}
+
+/// Resident blocks per SM for `kernel` at kThreads threads and `smem` dynamic bytes, and
+/// the SM count, both from the runtime.
+template <class Kernel>
+inline void occupancy_of(Kernel kernel, size_t smem, int* sms, int* blocks_per_sm) {
+  int dev = 0;
+  LABS_CHECK(cudaGetDevice(&dev));
+  LABS_CHECK(cudaDeviceGetAttribute(sms, cudaDevAttrMultiProcessorCount, dev));
+  LABS_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(blocks_per_sm, kernel, kThreads, smem));
+  if (*blocks_per_sm < 1) *blocks_per_sm = 1;
+}
+
+}  // namespace decode02
+#endif

@@ -1,0 +1,46 @@
+/// @file split_plan.hpp
+/// How many pieces to cut each sequence's KV range into (split-K, "flash-decoding").
+///
+/// Without splitting, a GQA-aware kernel launches one block per (sequence, KV head):
+/// B * Hkv blocks, 8 at B = 1, against 132 SMs on an H200 that each want several blocks
+/// resident to keep enough loads in flight. Splitting the key range multiplies the grid;
+/// each split writes an unnormalised partial (running max m, sum l, accumulator o) and a
+/// log-sum-exp combine merges them. The plan is pure host arithmetic, from the SM count the
+/// runtime reports and the occupancy of the actual kernel, never from a hard-coded GPU.
+#pragma once
+
+#include <algorithm>
+
+namespace decode02 {
+
+struct SplitPlan {
+  int splits = 1;          ///< blocks per (sequence, KV head)
+  int keys_per_split = 0;  ///< a multiple of the kernel's key tile; the last split may be shorter
+};
+
+/// Largest split count the workspace and the combine's shared memory are sized for.
+inline constexpr int kMaxSplits = 256;
+/// A split shorter than this spends more on its q load and partial write than on keys.
+inline constexpr int kMinKeysPerSplit = 128;
+
+/// @param sms            multiprocessors on this GPU (cudaDevAttrMultiProcessorCount)
+/// @param blocks_per_sm  resident blocks per SM for this kernel (occupancy API), >= 1
+/// @param tile_keys      keys the kernel consumes per loop iteration (split lengths are a multiple)
+/// Every split is non-empty and splits * keys_per_split >= S.
+inline SplitPlan plan_splits(int B, int Hkv, int S, int sms, int blocks_per_sm, int tile_keys) {
+  SplitPlan p;
+  const int base_blocks = std::max(1, B * Hkv);
+  const int resident = std::max(1, sms) * std::max(1, blocks_per_sm);
+  // Enough splits that the grid fills every resident slot once: one full wave.
+  int want = (resident + base_blocks - 1) / base_blocks;
+  const int by_length = std::max(1, S / kMinKeysPerSplit);
+  want = std::clamp(want, 1, std::min(by_length, kMaxSplits));
+  const int tile = std::max(1, tile_keys);
+  int keys = (S + want - 1) / want;
+  keys = (keys + tile - 1) / tile * tile;
+  p.keys_per_split = keys;
+  p.splits = (S + keys - 1) / keys;  // rounding keys up can only lower the count: none empty
+  return p;
+}
+
+}  // namespace decode02

@@ -1,0 +1,143 @@
+// CPU tests of topic 02: the fp64 oracle, the check policy on attention outputs, the split
+// planner and the workload/byte models. They run anywhere (label cpu).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "data_hash.hpp"
+#include "decode.hpp"
+#include "fixture.hpp"
+#include "reference_cpu.hpp"
+#include "split_plan.hpp"
+
+using namespace decode02;
+
+namespace {
+
+struct HostData {
+  std::vector<float> q, k, v;
+};
+
+/// The lab's data distribution on the host, rounded to `dt`, NaN in unwritten slots.
+HostData make_data(const Shape& s, lab::DType dt) {
+  HostData h;
+  h.q.resize(static_cast<size_t>(s.B) * s.Hq * s.D);
+  const size_t nkv = static_cast<size_t>(s.B) * s.Hkv * s.S_alloc * s.D;
+  h.k.resize(nkv);
+  h.v.resize(nkv);
+  for (size_t i = 0; i < h.q.size(); ++i) h.q[i] = lab::round_to(dt, hashed_uniform(kSeedQ, i, kScaleQ));
+  for (size_t i = 0; i < nkv; ++i) {
+    const bool pad = static_cast<int>((i / s.D) % s.S_alloc) >= s.S;
+    h.k[i] = pad ? NAN : lab::round_to(dt, hashed_uniform(kSeedK, i, kScaleK));
+    h.v[i] = pad ? NAN : lab::round_to(dt, hashed_uniform(kSeedV, i, kScaleV));
+  }
+  return h;
+}
+
+Shape small(int B, int Hq, int Hkv, int S, int S_alloc) {
+  Shape s;
+  s.B = B, s.Hq = Hq, s.Hkv = Hkv, s.S = S, s.S_alloc = S_alloc;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("oracle: one key returns that key's V row for every head") {
+  const Shape s = small(2, 8, 2, 1, 9);
+  const HostData d = make_data(s, lab::DType::bf16);
+  const auto out = attention_cpu(s, d.q, d.k, d.v);
+  for (int b = 0; b < s.B; ++b)
+    for (int h = 0; h < s.Hq; ++h)
+      for (int e = 0; e < s.D; ++e)
+        CHECK(out[(b * s.Hq + h) * s.D + e] == d.v[((static_cast<size_t>(b) * s.Hkv + h / 4) * s.S_alloc) * s.D + e]);
+}
+
+TEST_CASE("oracle: equal scores average the live V rows and ignore the NaN padding") {
+  const Shape s = small(1, 4, 1, 7, 12);
+  HostData d = make_data(s, lab::DType::f16);
+  std::fill(d.q.begin(), d.q.end(), 0.f);
+  const auto out = attention_cpu(s, d.q, d.k, d.v);
+  for (int e = 0; e < s.D; ++e) {
+    double mean = 0;
+    for (int t = 0; t < s.S; ++t) mean += d.v[t * s.D + e];
+    CHECK(out[e] == doctest::Approx(mean / s.S).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("oracle: two keys with a known score gap") {
+  // q . k0 = 0 and q . k1 = sqrt(D) * ln(3): weights 1/4 and 3/4.
+  Shape s = small(1, 1, 1, 2, 2);
+  std::vector<float> q(s.D, 0.f), k(2 * s.D, 0.f), v(2 * s.D, 0.f);
+  q[0] = 1.f;
+  k[s.D + 0] = static_cast<float>(std::sqrt(128.0) * std::log(3.0));
+  for (int e = 0; e < s.D; ++e) v[e] = 1.f, v[s.D + e] = 5.f;
+  const auto out = attention_cpu(s, q, k, v);
+  const double w1 = std::exp(static_cast<double>(k[s.D]) / std::sqrt(128.0));  // ~3 after float rounding of k
+  CHECK(out[0] == doctest::Approx((1.0 + 5.0 * w1) / (1.0 + w1)).epsilon(1e-12));
+}
+
+TEST_CASE("check policy: a correct online softmax passes, a missing rescale fails, NaN fails") {
+  for (lab::DType dt : {lab::DType::bf16, lab::DType::f16}) {
+    const Shape s = small(3, 32, 8, 4097, 4097 + 61);
+    const HostData d = make_data(s, dt);
+    const auto ref = attention_cpu(s, d.q, d.k, d.v);
+    const auto good = check_attention(attention_online_float(s, d.q, d.k, d.v, false), ref, dt);
+    CHECK_MESSAGE(good.pass, good.summary());
+    const auto bad = check_attention(attention_online_float(s, d.q, d.k, d.v, true), ref, dt);
+    CHECK_FALSE(bad.pass);
+    CHECK(bad.tol_used > 3.0);  // not a near miss: the bug is far outside the tolerance
+    auto nan_out = attention_online_float(s, d.q, d.k, d.v, false);
+    nan_out[17] = std::numeric_limits<float>::quiet_NaN();
+    CHECK_FALSE(check_attention(nan_out, ref, dt).pass);
+    // An output rounded to the dtype (what a kernel returns) passes.
+    std::vector<float> rounded(ref.size());
+    for (size_t i = 0; i < ref.size(); ++i) rounded[i] = lab::round_to(dt, static_cast<float>(ref[i]));
+    CHECK(check_attention(rounded, ref, dt).pass);
+  }
+}
+
+TEST_CASE("split plan: covers every key, no empty split, scales with the SM count it is given") {
+  for (int sms : {132, 108, 16})
+    for (int per_sm : {1, 3, 4})
+      for (int B : {1, 3, 8, 32})
+        for (int S : {1, 7, 31, 32, 33, 512, 4097, 32768, 131072}) {
+          const SplitPlan p = plan_splits(B, 8, S, sms, per_sm, 32);
+          CAPTURE(sms);
+          CAPTURE(B);
+          CAPTURE(S);
+          CHECK(p.splits >= 1);
+          CHECK(p.splits <= kMaxSplits);
+          CHECK(p.keys_per_split % 32 == 0);
+          CHECK(static_cast<long long>(p.splits) * p.keys_per_split >= S);
+          CHECK(static_cast<long long>(p.splits - 1) * p.keys_per_split < S);
+        }
+  // The point of the plan: at B = 1 the grid reaches about one wave of resident blocks.
+  const SplitPlan h200 = plan_splits(1, 8, 32768, 132, 4, 32);
+  CHECK(8 * h200.splits >= 132 * 4 * 0.9);
+  CHECK(8 * h200.splits <= 132 * 4 * 1.1);
+  const SplitPlan small_gpu = plan_splits(1, 8, 32768, 16, 4, 32);
+  CHECK(small_gpu.splits < h200.splits);
+  // Large batches need no split.
+  CHECK(plan_splits(32, 8, 512, 132, 4, 32).splits <= 3);
+}
+
+TEST_CASE("byte and FLOP models, workload object and flags") {
+  Shape s;
+  s.B = 8, s.S = 4096, s.S_alloc = 5000, s.dtype = lab::DType::bf16, s.layout = Layout::paged16;
+  // K + V: 8 * 8 * 4096 * 128 * 2 bytes each = 64 MiB each; q and out: 8 * 32 * 128 * 2 bytes each.
+  CHECK(model_bytes(s) == doctest::Approx(2.0 * 64 * 1024 * 1024 + 2.0 * 8 * 32 * 128 * 2));
+  CHECK(model_flops(s) == doctest::Approx(4.0 * 8 * 32 * 4096 * 128));
+  const auto w = workload_json(s);
+  CHECK(w["B"] == 8);
+  CHECK(w["Hq"] == 32);
+  CHECK(w["Hkv"] == 8);
+  CHECK(w["D"] == 128);
+  CHECK(w["S"] == 4096);
+  CHECK(w["S_alloc"] == 5000);
+  CHECK(w["dtype"] == "bf16");
+  CHECK(w["layout"] == "paged16");
+  CHECK(workload_flags(s) == "--batch 8 --kv-len 4096 --kv-alloc 5000 --dtype bf16 --layout paged16");
+  CHECK(s.max_pages() == (5000 + 15) / 16);
+  CHECK_THROWS_AS(parse_layout("paged32"), std::invalid_argument);
+}
