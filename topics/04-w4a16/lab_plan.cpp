@@ -1,0 +1,96 @@
+/// @file lab_plan.cpp
+#include "lab_plan.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace w4a16 {
+
+const std::vector<Shape>& llama_shapes() {
+  static const std::vector<Shape> s = {
+      {"8b-qkv", 6144, 4096, false},      {"8b-o", 4096, 4096, false},       {"8b-gateup", 28672, 4096, false},
+      {"8b-gate", 14336, 4096, true},     {"8b-down", 4096, 14336, true},    {"70b-qkv", 10240, 8192, false},
+      {"70b-o", 8192, 8192, false},       {"70b-gateup", 57344, 8192, false}, {"70b-down", 8192, 28672, false},
+  };
+  return s;
+}
+
+namespace {
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+/// The formats a variant runs in, before the --wfmt filter.
+std::vector<WFormat> default_formats(const std::string& variant, const std::vector<WFormat>& implemented,
+                                     const Shape& shape, lab::DType dtype, bool quick, bool all) {
+  if (variant == "cublas" || variant == "cublaslt") return {WFormat::dense};
+  if (quick || all) return implemented;
+  std::vector<WFormat> out;
+  for (WFormat f : implemented) {
+    if (f == WFormat::int4_sym || f == WFormat::int8) out.push_back(f);
+    if (f == WFormat::int4_asym && shape.target && dtype == lab::DType::bf16 && (variant == "v4" || variant == "v5"))
+      out.push_back(f);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<PlanCase> make_plan(const PlanRequest& r) {
+  std::vector<Shape> shapes;
+  if (r.n > 0 || r.k > 0) {
+    shapes.push_back({"custom", r.n, r.k, true});
+  } else if (r.quick) {
+    shapes = {{"odd-small", 257, 384, true}, {"odd-k", 1000, 4224, true}};
+  } else {
+    for (const Shape& s : llama_shapes())
+      if (r.shapes.empty() || contains(r.shapes, s.name)) shapes.push_back(s);
+    for (const std::string& name : r.shapes) {
+      bool known = false;
+      for (const Shape& s : llama_shapes()) known = known || s.name == name;
+      if (!known) {
+        std::string valid;
+        for (const Shape& s : llama_shapes()) valid += (valid.empty() ? "" : ", ") + s.name;
+        throw std::invalid_argument("--shape: unknown '" + name + "' (valid: " + valid + ")");
+      }
+    }
+  }
+  std::vector<int> ms = r.ms;
+  if (ms.empty()) ms = r.quick ? std::vector<int>{1, 3, 16} : std::vector<int>{1, 2, 4, 8, 16};
+
+  std::vector<std::string> variants = r.versions;
+  for (const std::string& v : vendor_variants()) variants.push_back(v);
+
+  std::vector<PlanCase> plan;
+  for (const Shape& shape : shapes) {
+    std::vector<std::string> dtypes = r.dtypes;
+    if (dtypes.empty())
+      dtypes = (shape.target || r.all) ? std::vector<std::string>{"bf16", "fp16"} : std::vector<std::string>{"bf16"};
+    for (const std::string& dn : dtypes) {
+      const lab::DType dtype = lab::parse_dtype(dn);
+      for (std::size_t vi = 0; vi < variants.size(); ++vi) {
+        const std::string& v = variants[vi];
+        if (!r.wanted.empty() && !contains(r.wanted, v)) continue;
+        // Outside the two target shapes the default plan runs the best versions and the baselines only.
+        const bool runs_here = shape.target || r.all || r.quick || !r.wanted.empty() || v == "v4" || v == "v5" ||
+                               v == "cublas" || v == "cublaslt";
+        if (!runs_here) continue;
+        const std::vector<WFormat> implemented =
+            vi < r.versions.size() ? r.formats[vi] : std::vector<WFormat>{WFormat::dense};
+        std::vector<WFormat> fmts;
+        if (r.wfmts.empty()) {
+          fmts = default_formats(v, implemented, shape, dtype, r.quick, r.all);
+        } else {
+          for (WFormat f : implemented)
+            if (contains(r.wfmts, std::string(wfmt_name(f)))) fmts.push_back(f);
+        }
+        for (WFormat f : fmts)
+          for (int M : ms) plan.push_back({shape, dtype, v, f, M});
+      }
+    }
+  }
+  return plan;
+}
+
+}  // namespace w4a16

@@ -1,0 +1,59 @@
+/// @file lab_plan.hpp
+/// Which cases the lab runs: the shapes of the issue, the default measurement plan and
+/// the --quick / --all / explicit-shape alternatives. Host-only, so the cpu preset and
+/// the tests can check the plan without a GPU.
+///
+/// Default plan (the full run, cold L2 only):
+///   - the two target shapes, 8b-gate (4096 -> 14336) and 8b-down (14336 -> 4096): every
+///     version and both cuBLAS baselines, bf16 and fp16, M in 1, 2, 4, 8, 16; INT4 versions
+///     in int4-sym, v4 and v5 also in int4-asym (bf16), v6 in int8;
+///   - every other shape: v4, v5 (int4-sym) and cuBLAS / cuBLASLt, bf16, every M.
+/// --all: every version on every shape in every format it implements.
+/// --quick: small odd shapes (N = 257, K = 384 and N = 1000, K = 4224), M in 1, 3, 16.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "labs/dtype.hpp"
+#include "quant/format.hpp"
+
+namespace w4a16 {
+
+struct Shape {
+  std::string name;  ///< "8b-gate"; "custom" for --n/--k
+  int N = 0, K = 0;  ///< out_features, in_features
+  bool target = false;
+};
+
+/// Llama-3-8B and Llama-3-70B linear layers (in_features -> out_features).
+const std::vector<Shape>& llama_shapes();
+
+struct PlanCase {
+  Shape shape;
+  lab::DType dtype = lab::DType::bf16;
+  std::string variant;  ///< "v0".."v6", "cublas", "cublaslt"
+  WFormat wfmt = WFormat::int4_sym;
+  int M = 1;
+};
+
+struct PlanRequest {
+  std::vector<std::string> versions;        ///< registered version ids (all of them)
+  std::vector<std::vector<WFormat>> formats;  ///< per version, the formats it implements
+  std::vector<std::string> wanted;          ///< --variant (empty: all, cublas and cublaslt included)
+  std::vector<int> ms;                      ///< --m (empty: 1,2,4,8,16; quick: 1,3,16)
+  std::vector<std::string> shapes;          ///< --shape names (empty: all)
+  int n = 0, k = 0;                         ///< --n/--k (0: not given)
+  std::vector<std::string> dtypes;          ///< --dtype (empty: the plan's)
+  std::vector<std::string> wfmts;           ///< --wfmt (empty: the plan's)
+  bool quick = false, all = false;
+};
+
+/// The cases in run order (grouped by shape and dtype, so each shape's data is built once).
+/// Throws std::invalid_argument for an unknown shape name.
+std::vector<PlanCase> make_plan(const PlanRequest& r);
+
+/// Names accepted by --variant besides the versions.
+inline std::vector<std::string> vendor_variants() { return {"cublas", "cublaslt"}; }
+
+}  // namespace w4a16

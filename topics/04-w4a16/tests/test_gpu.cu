@@ -1,0 +1,235 @@
+/// @file test_gpu.cu
+/// GPU tests (label gpu; exit 77 without a device): every version in every format it
+/// implements against the CPU fp64 oracle on small and odd shapes (host-quantised
+/// Gaussian weights with outliers), the cuBLAS baselines, poisoned outputs, the GPU
+/// repacker against the host repacker, the GPU reference against the CPU oracle, the
+/// bitwise determinism of the split-K versions, and the deliberately wrong kernels.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "labs/device_buffer.hpp"
+#include "quant/error_stats.hpp"
+#include "quant/pack.hpp"
+#include "quant/rtn.hpp"
+#include "reference/check_output.hpp"
+#include "reference/cpu_gemv.hpp"
+#include "support/dense_gemm.hpp"
+#include "support/device_data.hpp"
+#include "support/gpu_support.hpp"
+#include "tests/wrong_versions.hpp"
+#include "w4a16.hpp"
+
+using namespace w4a16;
+
+namespace {
+
+struct StreamHolder {
+  cudaStream_t s{};
+  StreamHolder() { LABS_CHECK(cudaStreamCreate(&s)); }
+  ~StreamHolder() { (void)cudaStreamDestroy(s); }
+};
+
+int sm_count() {
+  int dev = 0, sms = 0;
+  LABS_CHECK(cudaGetDevice(&dev));
+  LABS_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
+  return sms;
+}
+
+std::vector<float> activations(int K, lab::DType t, unsigned seed) {
+  std::vector<float> x(static_cast<std::size_t>(16) * K);
+  for (std::size_t i = 0; i < x.size(); ++i)
+    x[i] = lab::round_to(t, static_cast<float>(std::sin(0.731 * static_cast<double>(i) + seed)));
+  return x;
+}
+
+Problem problem_for(const DeviceData& d, int M, WFormat f) {
+  Problem p;
+  p.M = M;
+  p.N = d.N();
+  p.K = d.K();
+  p.dtype = d.dtype();
+  p.wfmt = f;
+  p.x = d.x();
+  p.y = d.y();
+  p.sms = sm_count();
+  return p;
+}
+
+lab::CheckResult run_and_check(const Step& step, DeviceData& d, WFormat f, int M, const std::vector<double>& ref,
+                               cudaStream_t s) {
+  d.poison_y(s);
+  step(d.weights(f, 0), s);
+  LABS_CHECK(cudaStreamSynchronize(s));
+  return check_output(d.download_y(M), ref, M, d.N(), d.dtype());
+}
+
+Step prepare_any(const std::string& variant, const Problem& p) {
+  if (variant == "cublas" || variant == "cublaslt") {
+    auto g = std::make_shared<DenseGemm>(variant == "cublas" ? DenseGemm::Library::cublas : DenseGemm::Library::cublaslt, p);
+    return [g](const DeviceWeights& w, Stream s) { g->run(w.dense, s); };
+  }
+  return Registry::instance().find(variant)->prepare(p);
+}
+
+struct HostCase {
+  int N, K;
+};
+
+}  // namespace
+
+TEST_CASE("every version and both cuBLAS baselines match the fp64 oracle on small and odd shapes") {
+  StreamHolder st;
+  REQUIRE(!Registry::instance().all().empty());
+  for (HostCase hc : {HostCase{8, 128}, HostCase{257, 384}, HostCase{1000, 4224}}) {
+    const auto w = gaussian_with_outliers(hc.N, hc.K, 0.02, 0.002, 12.0, 1234u + hc.N);
+    for (lab::DType t : {lab::DType::bf16, lab::DType::f16}) {
+      const Int4Matrix qs = quantize_int4_rtn(w, hc.N, hc.K, kGroup, false, t);
+      const Int4Matrix qa = quantize_int4_rtn(w, hc.N, hc.K, kGroup, true, t);
+      const Int8Matrix q8 = quantize_int8_rtn(w, hc.N, hc.K, t);
+      const auto x = activations(hc.K, t, 3);
+      DeviceData dsym(&qs, &q8, x, t, st.s);
+      DeviceData dasym(&qa, nullptr, x, t, st.s);
+      const auto ref_sym = gemv_oracle(qs, x, 16);
+      const auto ref_asym = gemv_oracle(qa, x, 16);
+      const auto ref_8 = gemv_oracle(q8, x, 16);
+
+      std::vector<std::pair<std::string, std::vector<WFormat>>> variants;
+      for (const Version& v : Registry::instance().all()) variants.push_back({v.info.id, v.formats});
+      variants.push_back({"cublas", {WFormat::dense}});
+      variants.push_back({"cublaslt", {WFormat::dense}});
+      for (const auto& [name, formats] : variants)
+        for (WFormat f : formats)
+          for (int M : {1, 2, 3, 5, 8, 9, 16}) {
+            DeviceData& d = f == WFormat::int4_asym ? dasym : dsym;
+            const auto& ref = f == WFormat::int4_asym ? ref_asym : f == WFormat::int8 ? ref_8 : ref_sym;
+            const Problem p = problem_for(d, M, f);
+            const Step step = prepare_any(name, p);
+            const lab::CheckResult r = run_and_check(step, d, f, M, ref, st.s);
+            INFO(name, " ", wfmt_name(f), " ", lab::dtype_name(t), " M=", M, " N=", hc.N, " K=", hc.K, ": ",
+                 r.summary());
+            CHECK(r.pass);
+          }
+    }
+  }
+}
+
+TEST_CASE("a poisoned output that no kernel wrote fails the check") {
+  StreamHolder st;
+  const int N = 64, K = 256;
+  const auto w = gaussian_with_outliers(N, K, 0.02, 0.0, 0.0, 5);
+  const Int4Matrix q = quantize_int4_rtn(w, N, K, kGroup, false, lab::DType::bf16);
+  const auto x = activations(K, lab::DType::bf16, 1);
+  DeviceData d(&q, nullptr, x, lab::DType::bf16, st.s);
+  d.poison_y(st.s);
+  LABS_CHECK(cudaStreamSynchronize(st.s));
+  CHECK_FALSE(check_output(d.download_y(4), gemv_oracle(q, x, 16), 4, N, lab::DType::bf16).pass);
+}
+
+TEST_CASE("the deliberately wrong kernels are rejected (and the same harness passes v3)") {
+  StreamHolder st;
+  const int N = 96, K = 384;
+  const auto w = gaussian_with_outliers(N, K, 0.02, 0.002, 12.0, 77);
+  const Int4Matrix qa = quantize_int4_rtn(w, N, K, kGroup, true, lab::DType::bf16);
+  const auto x = activations(K, lab::DType::bf16, 2);
+  DeviceData d(&qa, nullptr, x, lab::DType::bf16, st.s);
+  const auto ref = gemv_oracle(qa, x, 16);
+  const Problem p = problem_for(d, 2, WFormat::int4_asym);
+  CHECK(run_and_check(Registry::instance().find("v3")->prepare(p), d, WFormat::int4_asym, 2, ref, st.s).pass);
+  CHECK_FALSE(run_and_check(wrong::prepare_swapped_nibbles(p), d, WFormat::int4_asym, 2, ref, st.s).pass);
+  CHECK_FALSE(run_and_check(wrong::prepare_no_zero_point(p), d, WFormat::int4_asym, 2, ref, st.s).pass);
+  CHECK_FALSE(run_and_check(wrong::prepare_skips_last_chunk(p), d, WFormat::int4_asym, 2, ref, st.s).pass);
+}
+
+TEST_CASE("the GPU repacker equals the host repacker bit for bit") {
+  StreamHolder st;
+  for (HostCase hc : {HostCase{13, 384}, HostCase{64, 1024}, HostCase{1, 128}}) {
+    std::vector<std::uint8_t> codes(static_cast<std::size_t>(hc.N) * hc.K);
+    for (std::size_t i = 0; i < codes.size(); ++i) codes[i] = static_cast<std::uint8_t>((i * 2654435761u) >> 28);
+    const auto plain = pack_plain(codes, hc.N, hc.K);
+    const auto expect = repack_plain_to_tiled(plain, hc.N, hc.K);
+    lab::DeviceBytes dplain(plain.size()), dtiled(expect.size());
+    dplain.upload(plain.data(), plain.size());
+    repack_plain_to_tiled_gpu(dplain.as<std::uint8_t>(), dtiled.as<std::uint8_t>(), hc.N, hc.K, st.s);
+    LABS_CHECK(cudaStreamSynchronize(st.s));
+    std::vector<std::uint8_t> got(expect.size());
+    dtiled.download(got.data(), got.size());
+    CHECK(got == expect);
+  }
+}
+
+TEST_CASE("the GPU fp64 reference equals the CPU oracle") {
+  StreamHolder st;
+  const int N = 200, K = 640;
+  const auto w = gaussian_with_outliers(N, K, 0.02, 0.002, 12.0, 8);
+  for (lab::DType t : {lab::DType::bf16, lab::DType::f16}) {
+    const Int4Matrix qa = quantize_int4_rtn(w, N, K, kGroup, true, t);
+    const Int8Matrix q8 = quantize_int8_rtn(w, N, K, t);
+    const auto x = activations(K, t, 4);
+    DeviceData d(&qa, &q8, x, t, st.s);
+    for (WFormat f : {WFormat::int4_sym, WFormat::int4_asym, WFormat::int8}) {
+      const auto cpu = f == WFormat::int8 ? gemv_oracle(q8, x, 16) : gemv_oracle(f == WFormat::int4_asym ? qa : [&] {
+        Int4Matrix s = qa;  // the same codes and scales read with the symmetric zero point 8
+        s.asym = false;
+        s.zeros.clear();
+        return s;
+      }(), x, 16);
+      const auto& gpu = d.gpu_reference(f, st.s);
+      double worst = 0, scale = 0;
+      for (std::size_t i = 0; i < cpu.size(); ++i) {
+        worst = std::max(worst, std::fabs(cpu[i] - gpu[i]));
+        scale = std::max(scale, std::fabs(cpu[i]));
+      }
+      INFO(wfmt_name(f), " worst ", worst, " scale ", scale);
+      CHECK(worst <= 1e-12 * (scale + 1.0));
+    }
+  }
+}
+
+TEST_CASE("split-K versions are bitwise deterministic across runs and correct on a tall-skinny shape") {
+  StreamHolder st;
+  const int N = 512, K = 14336;  // few row blocks, long K: every split-K plan splits here
+  DeviceData::Sets sets;
+  sets.int4 = 1;
+  DeviceData d(N, K, lab::DType::bf16, sets, 99, st.s);
+  for (const char* name : {"v4", "v5"})
+    for (int M : {1, 16}) {
+      const Problem p = problem_for(d, M, WFormat::int4_asym);
+      const Step step = Registry::instance().find(name)->prepare(p);
+      const auto& ref = d.gpu_reference(WFormat::int4_asym, st.s);
+      INFO(name, " M=", M);
+      REQUIRE(run_and_check(step, d, WFormat::int4_asym, M, ref, st.s).pass);
+      const std::size_t bytes = static_cast<std::size_t>(M) * N * 2;
+      std::vector<unsigned char> first(bytes), again(bytes);
+      LABS_CHECK(cudaMemcpy(first.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
+      for (int rep = 0; rep < 20; ++rep) {
+        d.poison_y(st.s);
+        step(d.weights(WFormat::int4_asym, 0), st.s);
+        LABS_CHECK(cudaStreamSynchronize(st.s));
+        LABS_CHECK(cudaMemcpy(again.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
+        CHECK(std::memcmp(first.data(), again.data(), bytes) == 0);
+      }
+    }
+}
+
+TEST_CASE("a target shape at full size: v3, v4, v5, v6 against the GPU reference") {
+  StreamHolder st;
+  DeviceData::Sets sets;
+  sets.int4 = 1;
+  sets.int8 = 1;
+  DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
+  for (const char* name : {"v3", "v4", "v5", "v6"})
+    for (int M : {1, 16}) {
+      const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
+      const Problem p = problem_for(d, M, f);
+      const lab::CheckResult r =
+          run_and_check(Registry::instance().find(name)->prepare(p), d, f, M, d.gpu_reference(f, st.s), st.s);
+      INFO(name, " M=", M, ": ", r.summary());
+      CHECK(r.pass);
+    }
+}

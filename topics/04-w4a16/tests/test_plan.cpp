@@ -1,0 +1,55 @@
+/// @file test_plan.cpp
+/// The lab's measurement plan: the default full run is the documented ~340 cases, and the
+/// quick run covers every version on odd shapes.
+#include <doctest/doctest.h>
+
+#include <set>
+#include <stdexcept>
+
+#include "lab_plan.hpp"
+
+using namespace w4a16;
+
+namespace {
+
+PlanRequest all_versions() {
+  PlanRequest r;
+  r.versions = {"v0", "v1", "v2", "v3", "v4", "v5", "v6"};
+  const std::vector<WFormat> int4 = {WFormat::int4_sym, WFormat::int4_asym};
+  r.formats = {int4, int4, int4, int4, int4, int4, {WFormat::int8}};
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("default plan: all versions on the two target shapes, v4/v5 + cuBLAS elsewhere") {
+  const auto plan = make_plan(all_versions());
+  // targets: bf16 (v0-v3 sym 4, v4/v5 sym+asym 4, v6 1, cublas 2) = 11, fp16 = 9 -> 20 x 5 M x 2 shapes
+  // others: 7 shapes x (v4, v5, cublas, cublaslt) x 5 M, bf16
+  CHECK(plan.size() == 200 + 140);
+  std::set<std::string> target_variants, other_variants;
+  for (const PlanCase& c : plan) (c.shape.target ? target_variants : other_variants).insert(c.variant);
+  CHECK(target_variants.size() == 9);
+  CHECK(other_variants == std::set<std::string>{"v4", "v5", "cublas", "cublaslt"});
+}
+
+TEST_CASE("quick plan, custom shape and filters") {
+  PlanRequest r = all_versions();
+  r.quick = true;
+  const auto quick = make_plan(r);
+  for (const PlanCase& c : quick) CHECK(c.shape.N * static_cast<long>(c.shape.K) < 5000000L);
+  r.quick = false;
+  r.n = 1000;
+  r.k = 4224;
+  r.ms = {3};
+  r.wanted = {"v5"};
+  r.wfmts = {"int4-asym"};
+  r.dtypes = {"fp16"};
+  const auto one = make_plan(r);
+  REQUIRE(one.size() == 1);
+  CHECK(one[0].wfmt == WFormat::int4_asym);
+  CHECK(one[0].M == 3);
+  PlanRequest bad = all_versions();
+  bad.shapes = {"8b-nope"};
+  CHECK_THROWS_AS(make_plan(bad), std::invalid_argument);
+}
