@@ -98,12 +98,21 @@ Runner prepare_v0(const DeviceProblem& p) {
   return r;
 }
 
+DecodeVersion make_v0() {
+  DecodeVersion v;
+  v.info.id = "v0";
+  v.info.idea = "naive: block per (sequence, query head), scores in device memory, two-pass softmax";
+  v.info.min_cc = 0;
+  v.info.cuda_only = false;
+  v.layouts = {Layout::contiguous};
+  v.kernel_regex = "v0_naive_kernel";
+  v.prepare = &prepare_v0;
+  return v;
+}
+
 }  // namespace
 
-LABS_REGISTER_VERSION(DecodeVersion, {{"v0", "naive: block per (sequence, query head), scores in device memory, two-pass softmax", 0, false},
-                                      {Layout::contiguous},
-                                      "v0_naive_kernel",
-                                      &prepare_v0})
+LABS_REGISTER_VERSION(DecodeVersion, (make_v0()))
 
 }  // namespace decode02
 #endif

@@ -88,12 +88,21 @@ Runner prepare_v1(const DeviceProblem& p) {
   return r;
 }
 
+DecodeVersion make_v1() {
+  DecodeVersion v;
+  v.info.id = "v1";
+  v.info.idea = "online softmax in one pass: one warp per (sequence, query head), no score buffer";
+  v.info.min_cc = 0;
+  v.info.cuda_only = false;
+  v.layouts = {Layout::contiguous};
+  v.kernel_regex = "v1_online_kernel";
+  v.prepare = &prepare_v1;
+  return v;
+}
+
 }  // namespace
 
-LABS_REGISTER_VERSION(DecodeVersion, {{"v1", "online softmax in one pass: one warp per (sequence, query head), no score buffer", 0, false},
-                                      {Layout::contiguous},
-                                      "v1_online_kernel",
-                                      &prepare_v1})
+LABS_REGISTER_VERSION(DecodeVersion, (make_v1()))
 
 }  // namespace decode02
 #endif

@@ -55,12 +55,21 @@ Runner prepare_v4(const DeviceProblem& p) {
   return r;
 }
 
+DecodeVersion make_v4() {
+  DecodeVersion v;
+  v.info.id = "v4";
+  v.info.idea = "split-K (flash-decoding): splits from SM count and occupancy, LSE combine in the last block";
+  v.info.min_cc = 0;
+  v.info.cuda_only = false;
+  v.layouts = {Layout::contiguous};
+  v.kernel_regex = "gqa_decode_kernel";
+  v.prepare = &prepare_v4;
+  return v;
+}
+
 }  // namespace
 
-LABS_REGISTER_VERSION(DecodeVersion, {{"v4", "split-K (flash-decoding): splits from SM count and occupancy, LSE combine in the last block", 0, false},
-                                      {Layout::contiguous},
-                                      "gqa_decode_kernel",
-                                      &prepare_v4})
+LABS_REGISTER_VERSION(DecodeVersion, (make_v4()))
 
 }  // namespace decode02
 #endif

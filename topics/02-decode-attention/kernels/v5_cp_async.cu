@@ -184,12 +184,21 @@ Runner prepare_v5(const DeviceProblem& p) {
 #endif
 }
 
+DecodeVersion make_v5() {
+  DecodeVersion v;
+  v.info.id = "v5";
+  v.info.idea = "deeper pipelining: 4-stage cp.async ring of 32-key K/V tiles in shared memory, split-K body";
+  v.info.min_cc = 80;
+  v.info.cuda_only = true;
+  v.layouts = {Layout::contiguous};
+  v.kernel_regex = "v5_cp_async_kernel";
+  v.prepare = &prepare_v5;
+  return v;
+}
+
 }  // namespace
 
-LABS_REGISTER_VERSION(DecodeVersion, {{"v5", "deeper pipelining: 4-stage cp.async ring of 32-key K/V tiles in shared memory, split-K body", 80, true},
-                                      {Layout::contiguous},
-                                      "v5_cp_async_kernel",
-                                      &prepare_v5})
+LABS_REGISTER_VERSION(DecodeVersion, (make_v5()))
 
 }  // namespace decode02
 #endif

@@ -58,12 +58,21 @@ Runner prepare_v6(const DeviceProblem& p) {
   return r;
 }
 
+DecodeVersion make_v6() {
+  DecodeVersion v;
+  v.info.id = "v6";
+  v.info.idea = "paged KV (block table, pages of 16 or 64 keys) on v4's split-K GQA body";
+  v.info.min_cc = 0;
+  v.info.cuda_only = false;
+  v.layouts = {Layout::paged16, Layout::paged64};
+  v.kernel_regex = "gqa_decode_kernel";
+  v.prepare = &prepare_v6;
+  return v;
+}
+
 }  // namespace
 
-LABS_REGISTER_VERSION(DecodeVersion, {{"v6", "paged KV (block table, pages of 16 or 64 keys) on v4's split-K GQA body", 0, false},
-                                      {Layout::paged16, Layout::paged64},
-                                      "gqa_decode_kernel",
-                                      &prepare_v6})
+LABS_REGISTER_VERSION(DecodeVersion, (make_v6()))
 
 }  // namespace decode02
 #endif

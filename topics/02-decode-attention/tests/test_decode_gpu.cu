@@ -1,0 +1,175 @@
+// GPU tests of topic 02 (label gpu; exit 77 without a GPU): every registered version against
+// the fp64 CPU oracle on odd shapes with allocated-but-unwritten (NaN) keys, both dtypes and
+// every layout it reads; relaunch (the split-K counters reset themselves); poisoned output;
+// the GPU reference against the CPU oracle; and deliberately wrong kernels the check must reject.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "decode.hpp"
+#include "fixture.hpp"
+#include "kernels/common.cuh"
+#include "labs/gpuinfo.hpp"
+#include "reference_cpu.hpp"
+
+using namespace decode02;
+
+#if LABS_GPU
+namespace {
+
+struct Stream {
+  cudaStream_t s = nullptr;
+  Stream() { LABS_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking)); }
+  ~Stream() { (void)cudaStreamDestroy(s); }
+};
+
+Shape shape_of(int B, int S, int S_alloc, lab::DType dt) {
+  Shape s;
+  s.B = B, s.S = S, s.S_alloc = S_alloc, s.dtype = dt;
+  return s;
+}
+
+/// Deliberately wrong: v1's one-pass loop that forgets to rescale the accumulator when the
+/// running max grows (l is rescaled, o is not), so early keys keep weights that are too large.
+template <class T>
+__global__ void wrong_missing_rescale(const T* q, const T* k, const T* v, T* out, int Hq, int Hkv, int S, int S_alloc,
+                                      float scale_log2) {
+  const int h = blockIdx.x, b = blockIdx.y, kvh = h / (Hq / Hkv), lane = threadIdx.x;
+  constexpr int kPer = kHeadDim / lab::kWarpSize;
+  const size_t qo = (static_cast<size_t>(b) * Hq + h) * kHeadDim + lane * kPer;
+  const size_t kv0 = (static_cast<size_t>(b) * Hkv + kvh) * S_alloc * kHeadDim + lane * kPer;
+  float qf[kPer], acc[kPer] = {};
+  for (int i = 0; i < kPer; ++i) qf[i] = Elem<T>::to_float(q[qo + i]) * scale_log2;
+  float m = -INFINITY, l = 0.f;
+  for (int t = 0; t < S; ++t) {
+    float dot = 0.f;
+    for (int i = 0; i < kPer; ++i) dot += qf[i] * Elem<T>::to_float(k[kv0 + static_cast<size_t>(t) * kHeadDim + i]);
+    const float s = warp_sum(dot);
+    const float m_new = fmaxf(m, s);
+    const float p = exp2f(s - m_new);
+    l = l * exp2f(m - m_new) + p;
+    for (int i = 0; i < kPer; ++i) acc[i] += p * Elem<T>::to_float(v[kv0 + static_cast<size_t>(t) * kHeadDim + i]);
+    m = m_new;
+  }
+  for (int i = 0; i < kPer; ++i) out[qo + i] = Elem<T>::from_float(acc[i] / l);
+}
+
+/// Deliberately wrong: reads the allocated length instead of the live one (the NaN slots).
+template <class T>
+__global__ void wrong_reads_allocated(const T* q, const T* k, const T* v, T* out, int Hq, int Hkv, int S, int S_alloc,
+                                      float scale_log2) {
+  (void)S;
+  const int h = blockIdx.x, b = blockIdx.y, kvh = h / (Hq / Hkv), lane = threadIdx.x;
+  constexpr int kPer = kHeadDim / lab::kWarpSize;
+  const size_t qo = (static_cast<size_t>(b) * Hq + h) * kHeadDim + lane * kPer;
+  const size_t kv0 = (static_cast<size_t>(b) * Hkv + kvh) * S_alloc * kHeadDim + lane * kPer;
+  float qf[kPer], acc[kPer] = {};
+  for (int i = 0; i < kPer; ++i) qf[i] = Elem<T>::to_float(q[qo + i]) * scale_log2;
+  float m = -INFINITY, l = 0.f;
+  for (int t = 0; t < S_alloc; ++t) {
+    float dot = 0.f;
+    for (int i = 0; i < kPer; ++i) dot += qf[i] * Elem<T>::to_float(k[kv0 + static_cast<size_t>(t) * kHeadDim + i]);
+    const float s = warp_sum(dot);
+    const float m_new = fmaxf(m, s);
+    const float corr = exp2f(m - m_new), p = exp2f(s - m_new);
+    l = l * corr + p;
+    for (int i = 0; i < kPer; ++i)
+      acc[i] = acc[i] * corr + p * Elem<T>::to_float(v[kv0 + static_cast<size_t>(t) * kHeadDim + i]);
+    m = m_new;
+  }
+  for (int i = 0; i < kPer; ++i) out[qo + i] = Elem<T>::from_float(acc[i] / l);
+}
+
+template <bool kMissingRescale>
+void run_wrong(DecodeFixture& fx, cudaStream_t st) {
+  const DeviceProblem p = fx.problem(Layout::contiguous);
+  const Shape& s = p.shape;
+  dispatch_dtype(s.dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    auto kernel = kMissingRescale ? wrong_missing_rescale<T> : wrong_reads_allocated<T>;
+    kernel<<<dim3(s.Hq, s.B), lab::kWarpSize, 0, st>>>(static_cast<const T*>(p.q), static_cast<const T*>(p.k),
+                                                       static_cast<const T*>(p.v), static_cast<T*>(p.out), s.Hq, s.Hkv,
+                                                       s.S, s.S_alloc, softmax_scale_log2(s.D));
+    LABS_CHECK_LAUNCH();
+  });
+  LABS_CHECK(cudaStreamSynchronize(st));
+}
+
+std::string label(const DecodeVersion& v, const Shape& s, Layout l) {
+  return v.info.id + " " + workload_flags([&] { Shape x = s; x.layout = l; return x; }());
+}
+
+}  // namespace
+
+TEST_CASE("every version matches the fp64 CPU oracle on odd shapes, both dtypes, every layout") {
+  Stream st;
+  const lab::GpuInfo gpu = lab::query_gpu(0);
+  REQUIRE(!DecodeRegistry::instance().all().empty());
+  for (lab::DType dt : {lab::DType::bf16, lab::DType::f16}) {
+    for (int S : {1, 7, 33, 4097}) {
+      DecodeFixture fx(shape_of(3, S, S + 61, dt), st.s);
+      REQUIRE(fx.reference_kind() == "cpu-fp64");
+      for (const auto& v : DecodeRegistry::instance().all()) {
+        std::string why;
+        if (!lab::runnable_on(v.info, gpu, &why)) continue;
+        for (Layout layout : v.layouts) {
+          const DeviceProblem p = fx.problem(layout);
+          const Runner r = v.prepare(p);
+          CAPTURE(label(v, fx.shape(), layout));
+          // Twice: the split-K counters must come back to zero after every launch.
+          for (int rep = 0; rep < 2; ++rep) {
+            fx.poison_output(st.s);
+            r.launch(st.s);
+            const lab::CheckResult c = fx.check_output();
+            CHECK_MESSAGE(c.pass, c.summary());
+          }
+          // Poisoned and not run: the NaN pattern must fail the check.
+          fx.poison_output(st.s);
+          CHECK_FALSE(fx.check_output().pass);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("the GPU reference agrees with the CPU oracle, and a split version with both") {
+  Stream st;
+  for (lab::DType dt : {lab::DType::bf16, lab::DType::f16}) {
+    DecodeFixture fx(shape_of(2, 9001, 9100, dt), st.s);
+    REQUIRE(fx.reference_kind() == "gpu-fp64-accumulate");
+    const std::vector<double>& gpu_ref = fx.reference();
+    const std::vector<double> cpu_ref = attention_cpu(fx.shape(), fx.host_q(), fx.host_k(), fx.host_v());
+    REQUIRE(gpu_ref.size() == cpu_ref.size());
+    double worst = 0;
+    for (size_t i = 0; i < cpu_ref.size(); ++i)
+      worst = std::max(worst, std::fabs(gpu_ref[i] - cpu_ref[i]) / (std::fabs(cpu_ref[i]) + 1e-3));
+    CHECK(worst < 1e-9);  // both accumulate in fp64 from the same rounded inputs
+    const DecodeVersion* v4 = DecodeRegistry::instance().find("v4");
+    REQUIRE(v4 != nullptr);
+    const Runner r = v4->prepare(fx.problem(Layout::contiguous));
+    fx.poison_output(st.s);
+    r.launch(st.s);
+    const lab::CheckResult c = fx.check_output();
+    CHECK_MESSAGE(c.pass, c.summary());
+    CHECK(r.details.value("splits", 0) > 1);
+  }
+}
+
+TEST_CASE("deliberately wrong kernels are rejected by the check") {
+  Stream st;
+  for (lab::DType dt : {lab::DType::bf16, lab::DType::f16}) {
+    DecodeFixture fx(shape_of(3, 4097, 4097 + 61, dt), st.s);
+    fx.poison_output(st.s);
+    run_wrong<true>(fx, st.s);
+    const lab::CheckResult missing = fx.check_output();
+    CHECK_FALSE(missing.pass);
+    CHECK(missing.tol_used > 3.0);
+    fx.poison_output(st.s);
+    run_wrong<false>(fx, st.s);
+    const lab::CheckResult past_live = fx.check_output();
+    CHECK_FALSE(past_live.pass);
+    CHECK(past_live.n_nonfinite > 0);
+  }
+}
+#endif
