@@ -1,0 +1,112 @@
+/// @file machine.hpp
+/// Topic 00's measurements. Each one builds a lab::Case (workload, byte/FLOP model, run,
+/// reset, check), runs it in the L2 state that defines it (an HBM-sized copy cold, an
+/// L2-resident copy warm, ...) through measure_fixed(), and returns the number that goes into
+/// lab::Ceilings; the lab (lab.cu) lists them, fills the ceilings and caches them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "labs/check.hpp"
+#include "labs/gpu.hpp"
+#include "labs/journal.hpp"
+#include "labs/session.hpp"
+#include "labs/timing.hpp"
+
+namespace machine {
+
+/// Sizes of every measurement; the lab flags that set them are in each row's command.
+struct Sizes {
+  std::size_t hbm_bytes = std::size_t{2} << 30;   ///< per buffer: 2 GiB, ~40x a 50 MiB L2
+  std::size_t l2_bytes = 0;                       ///< per buffer, L2-resident (0 = L2 / 6)
+  int l2_repeats = 32;                            ///< copies per sample (one is ~2 us)
+  std::size_t host_bytes = std::size_t{256} << 20;
+  int launches = 1000;                            ///< empty kernels per sample
+  int gemm_n = 8192;                              ///< m = n = k
+};
+
+/// What the measurements share: the session, the sizes, and the HBM copy bandwidth once
+/// known (so later rows of this run get % of copy bandwidth even before the cache exists).
+struct Context {
+  lab::LabSession& session;
+  Sizes sizes;
+  double copy_gbps = 0;
+  int index = 0, total = 0;  ///< progress
+};
+
+#if LABS_GPU
+/// How a measurement is timed and reported.
+struct RowOptions {
+  lab::L2Mode mode = lab::L2Mode::cold;
+  double units_per_sample = 0;  ///< > 0: a latency row: time per unit (launch, node) in extra fields
+};
+
+/// The session's run() loop for one fixed L2 state: reset -> run -> check (fail: no row)
+/// -> count launches (CUPTI) -> time -> reset -> run -> check again -> one journal row with
+/// gbps and % of copy bandwidth filled from ctx. `c.poison` is the reset (poison outputs,
+/// zero counters). Returns the row written, or nothing (check-only, profile, failure).
+std::optional<lab::Json> measure_fixed(Context& ctx, const lab::Case& c, const RowOptions& ro);
+
+// ---- the measurements: each writes its row(s) and returns its ceiling value ----------------
+std::optional<double> d2d_copy_hbm(Context& ctx);          ///< GB/s, cudaMemcpyAsync, cold
+std::optional<double> d2d_copy_kernel_hbm(Context& ctx);   ///< GB/s, 16-byte vector copy kernel, cold
+std::optional<double> d2d_copy_l2(Context& ctx);           ///< GB/s, L2-resident buffers, warm
+std::optional<double> host_copy(Context& ctx, bool to_device, bool pinned);  ///< GB/s, one direction
+std::optional<double> launch_eager(Context& ctx);          ///< us per back-to-back empty kernel
+std::optional<double> launch_graph_node(Context& ctx);     ///< us per node of a graph of empty kernels
+std::optional<double> event_overhead(Context& ctx);        ///< us per empty event pair
+std::optional<double> cublas_bf16_gemm(Context& ctx);      ///< TFLOP/s, cuBLAS, cold (CUDA only)
+
+// ---- pieces the tests reach directly --------------------------------------------------------
+struct Mismatches {
+  std::uint64_t count = 0;
+  std::uint64_t first = 0;  ///< word index of the first mismatch (valid if count > 0)
+};
+void fill_pattern(void* dst, std::size_t bytes, std::uint32_t seed, cudaStream_t s);
+/// Counts words of p that differ from pattern_word(i, seed); syncs s.
+Mismatches count_mismatches(const void* p, std::size_t bytes, std::uint32_t seed, cudaStream_t s);
+void fill_pattern_host(void* dst, std::size_t bytes, std::uint32_t seed);
+Mismatches count_mismatches_host(const void* p, std::size_t bytes, std::uint32_t seed);
+/// An exact-compare check result: pass when nothing differs.
+lab::CheckResult pattern_check(const Mismatches& m, std::size_t bytes, const std::string& what);
+
+/// The copy kernel of d2d-copy-kernel-hbm: 16-byte vectors, 2 per thread in flight, a
+/// persistent grid of `blocks`; bytes must be a multiple of 4, pointers 16-byte aligned.
+void copy_kernel(void* dst, const void* src, std::size_t bytes, unsigned blocks, cudaStream_t s);
+unsigned copy_kernel_blocks(int sms);
+
+/// Launches `n` single-thread kernels that each add 1 to *counter.
+void launch_ticks(unsigned* counter, int n, cudaStream_t s);
+/// Event-timed spin of `us` microseconds on the GPU clock: the event-pair check (returns ms).
+double timed_spin_ms(double us, cudaStream_t s);
+
+#if defined(LABS_BACKEND_CUDA)
+/// C = A B in bf16 with fp32 accumulation through cublasGemmEx (column-major, n x n).
+class Bf16Gemm {
+ public:
+  Bf16Gemm(int n, cudaStream_t s);
+  ~Bf16Gemm();
+  Bf16Gemm(const Bf16Gemm&) = delete;
+  Bf16Gemm& operator=(const Bf16Gemm&) = delete;
+  void run(cudaStream_t s);
+  void poison(cudaStream_t s);
+  /// Compares `samples` outputs (corners included) with fp64 dot products on the CPU.
+  lab::CheckResult check(cudaStream_t s, int samples = 256) const;
+  /// Overwrites one output element with a wrong finite value (tests: the check must fail).
+  void corrupt_one(int row, int col, cudaStream_t s);
+  int n() const { return n_; }
+  static std::string producer();  ///< "cuBLAS 13.0.2"
+
+ private:
+  int n_;
+  void* handle_ = nullptr;  // cublasHandle_t
+  void *a_ = nullptr, *b_ = nullptr, *c_ = nullptr;
+};
+inline constexpr std::uint32_t kSeedA = 11, kSeedB = 12;
+#endif
+#endif
+
+}  // namespace machine
