@@ -78,7 +78,6 @@ class Oracles {
                                                  : gemv_oracle(d.host_int4(src == WFormat::int4_asym), x, 16);
     return cpu_.emplace(src, std::move(y)).first->second;
   }
-  void clear() { cpu_.clear(); }
 
  private:
   std::map<WFormat, std::vector<double>> cpu_;

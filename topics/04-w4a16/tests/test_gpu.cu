@@ -103,12 +103,13 @@ TEST_CASE("every version and both cuBLAS baselines match the fp64 oracle on smal
       for (const Version& v : Registry::instance().all()) variants.push_back({v.info.id, v.formats});
       variants.push_back({"cublas", {WFormat::dense}});
       variants.push_back({"cublaslt", {WFormat::dense}});
-      for (const auto& [name, formats] : variants)
-        for (WFormat f : formats)
+      for (const auto& variant : variants)
+        for (WFormat f : variant.second)
           for (int M : {1, 2, 3, 5, 8, 9, 16}) {
             DeviceData& d = f == WFormat::int4_asym ? dasym : dsym;
             const auto& ref = f == WFormat::int4_asym ? ref_asym : f == WFormat::int8 ? ref_8 : ref_sym;
             const Problem p = problem_for(d, M, f);
+            const std::string& name = variant.first;
             const Step step = prepare_any(name, p);
             const lab::CheckResult r = run_and_check(step, d, f, M, ref, st.s);
             INFO(name, " ", wfmt_name(f), " ", lab::dtype_name(t), " M=", M, " N=", hc.N, " K=", hc.K, ": ",
