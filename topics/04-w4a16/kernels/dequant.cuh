@@ -10,6 +10,7 @@
 #pragma once
 
 #include "kernels/device_common.cuh"
+#include "quant/magic.hpp"
 
 #if LABS_GPU
 namespace w4a16 {
@@ -51,19 +52,18 @@ struct Int4Magic {
     std::uint32_t add;  ///< half2(-(64 + z), -(64 + z))
   };
   __device__ static Zero zero(int z) {
-    const std::uint32_t s = 0x6400u | static_cast<std::uint32_t>(z);         // 1024 + z
-    const std::uint32_t a = 0xD400u | (static_cast<std::uint32_t>(z) << 4);  // -(64 + z): ulp at 64 is 1/16
-    return Zero{s | (s << 16), a | (a << 16)};
+    return Zero{magic::twice(magic::f16_1024_plus(z)), magic::twice(magic::f16_minus_64_plus(z))};
   }
   __device__ static void decode(std::uint32_t w, Zero z, float (&out)[8]) {
+    using namespace magic;
     const __half2 sub = bit_cast<__half2>(z.sub);
     const __half2 add = bit_cast<__half2>(z.add);
-    const __half2 sixteenth = bit_cast<__half2>(0x2C002C00u);  // 1/16 = 2^-4
+    const __half2 sixteenth = bit_cast<__half2>(kF16Sixteenth2);
     const std::uint32_t w8 = w >> 8;
-    const __half2 p0 = __hsub2(bit_cast<__half2>(lop3_and_or(w, 0x000F000Fu, 0x64006400u)), sub);
-    const __half2 p1 = __hfma2(bit_cast<__half2>(lop3_and_or(w, 0x00F000F0u, 0x64006400u)), sixteenth, add);
-    const __half2 p2 = __hsub2(bit_cast<__half2>(lop3_and_or(w8, 0x000F000Fu, 0x64006400u)), sub);
-    const __half2 p3 = __hfma2(bit_cast<__half2>(lop3_and_or(w8, 0x00F000F0u, 0x64006400u)), sixteenth, add);
+    const __half2 p0 = __hsub2(bit_cast<__half2>(lop3_and_or(w, kLowNibblePair, kF16Exp1024x2)), sub);
+    const __half2 p1 = __hfma2(bit_cast<__half2>(lop3_and_or(w, kHighNibblePair, kF16Exp1024x2)), sixteenth, add);
+    const __half2 p2 = __hsub2(bit_cast<__half2>(lop3_and_or(w8, kLowNibblePair, kF16Exp1024x2)), sub);
+    const __half2 p3 = __hfma2(bit_cast<__half2>(lop3_and_or(w8, kHighNibblePair, kF16Exp1024x2)), sixteenth, add);
     const float2 f0 = __half22float2(p0), f1 = __half22float2(p1), f2 = __half22float2(p2), f3 = __half22float2(p3);
     out[0] = f0.x; out[4] = f0.y;
     out[1] = f1.x; out[5] = f1.y;
@@ -84,8 +84,9 @@ struct Int8Magic {
   __device__ static void decode(std::uint32_t w, Zero, float (&out)[4]) {
     const std::uint32_t u = w ^ 0x80808080u;
 #pragma unroll
-    for (int i = 0; i < 4; ++i)
-      out[i] = __uint_as_float(__byte_perm(u, 0x4B000000u, 0x7540u | static_cast<unsigned>(i))) - 8388736.0f;
+    for (int i = 0; i < 4; ++i)  // selector: byte 0 <- u.byte[i], bytes 1, 2 <- 0x00, byte 3 <- 0x4B
+      out[i] = __uint_as_float(__byte_perm(u, magic::kF32Exp2p23, 0x7540u | static_cast<unsigned>(i))) -
+               magic::kF32Int8Bias;
   }
 };
 

@@ -42,6 +42,7 @@
 #include <stdexcept>
 
 #include "kernels/gemv_cuda_core.cuh"
+#include "quant/magic.hpp"
 #include "quant/tiled_layout.hpp"
 
 namespace w4a16 {
@@ -64,21 +65,20 @@ struct MmaDequant<lab::f16> {
     std::uint32_t sub, add;
   };
   __device__ static Zero zero(int z) {
-    const std::uint32_t s = 0x6400u | static_cast<std::uint32_t>(z);         // 1024 + z
-    const std::uint32_t a = 0xD400u | (static_cast<std::uint32_t>(z) << 4);  // -(64 + z)
-    return Zero{s | (s << 16), a | (a << 16)};
+    return Zero{magic::twice(magic::f16_1024_plus(z)), magic::twice(magic::f16_minus_64_plus(z))};
   }
-  /// b[0], b[1]: registers of k-step 2j; b[2], b[3]: of step 2j + 1.
+  /// b[0], b[1]: registers of k-step 2j; b[2], b[3]: of step 2j + 1 (pairs 0..3 of the word).
   __device__ static void decode(std::uint32_t w, Zero z, std::uint32_t (&b)[4]) {
+    using namespace magic;
     const __half2 sub = bit_cast<__half2>(z.sub), add = bit_cast<__half2>(z.add);
-    const __half2 sixteenth = bit_cast<__half2>(0x2C002C00u);
+    const __half2 sixteenth = bit_cast<__half2>(kF16Sixteenth2);
     const std::uint32_t w8 = w >> 8;
-    b[0] = bit_cast<std::uint32_t>(__hsub2(bit_cast<__half2>(lop3_and_or(w, 0x000F000Fu, 0x64006400u)), sub));
+    b[0] = bit_cast<std::uint32_t>(__hsub2(bit_cast<__half2>(lop3_and_or(w, kLowNibblePair, kF16Exp1024x2)), sub));
     b[1] = bit_cast<std::uint32_t>(
-        __hfma2(bit_cast<__half2>(lop3_and_or(w, 0x00F000F0u, 0x64006400u)), sixteenth, add));
-    b[2] = bit_cast<std::uint32_t>(__hsub2(bit_cast<__half2>(lop3_and_or(w8, 0x000F000Fu, 0x64006400u)), sub));
+        __hfma2(bit_cast<__half2>(lop3_and_or(w, kHighNibblePair, kF16Exp1024x2)), sixteenth, add));
+    b[2] = bit_cast<std::uint32_t>(__hsub2(bit_cast<__half2>(lop3_and_or(w8, kLowNibblePair, kF16Exp1024x2)), sub));
     b[3] = bit_cast<std::uint32_t>(
-        __hfma2(bit_cast<__half2>(lop3_and_or(w8, 0x00F000F0u, 0x64006400u)), sixteenth, add));
+        __hfma2(bit_cast<__half2>(lop3_and_or(w8, kHighNibblePair, kF16Exp1024x2)), sixteenth, add));
   }
   __device__ static void mma(float (&c)[4], const std::uint32_t (&a)[4], std::uint32_t b0, std::uint32_t b1) {
     asm volatile(
@@ -94,16 +94,13 @@ struct MmaDequant<lab::bf16> {
   struct Zero {
     std::uint32_t sub;
   };
-  __device__ static Zero zero(int z) {
-    const std::uint32_t s = 0x4300u | static_cast<std::uint32_t>(z);  // 128 + z
-    return Zero{s | (s << 16)};
-  }
+  __device__ static Zero zero(int z) { return Zero{magic::twice(magic::bf16_128_plus(z))}; }
   __device__ static void decode(std::uint32_t w, Zero z, std::uint32_t (&b)[4]) {
     const __nv_bfloat162 sub = bit_cast<__nv_bfloat162>(z.sub);
 #pragma unroll
-    for (int i = 0; i < 4; ++i)
-      b[i] = bit_cast<std::uint32_t>(
-          __hsub2(bit_cast<__nv_bfloat162>(lop3_and_or(w >> (4 * i), 0x000F000Fu, 0x43004300u)), sub));
+    for (int i = 0; i < 4; ++i)  // pair i = nibbles i and i + 4
+      b[i] = bit_cast<std::uint32_t>(__hsub2(
+          bit_cast<__nv_bfloat162>(lop3_and_or(w >> (4 * i), magic::kLowNibblePair, magic::kBf16Exp128x2)), sub));
   }
   __device__ static void mma(float (&c)[4], const std::uint32_t (&a)[4], std::uint32_t b0, std::uint32_t b1) {
     asm volatile(
