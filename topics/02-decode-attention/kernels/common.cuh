@@ -71,6 +71,16 @@ __device__ __forceinline__ float load_coherent(const float* p) {
 #endif
 }
 
+/// 16 bytes with the same visibility rule as load_coherent (p 16-byte aligned).
+__device__ __forceinline__ float4 load_coherent4(const float* p) {
+#if defined(LABS_BACKEND_CUDA)
+  return __ldcg(reinterpret_cast<const float4*>(p));
+#else
+  const volatile float* v = p;
+  return make_float4(v[0], v[1], v[2], v[3]);
+#endif
+}
+
 __device__ __forceinline__ float warp_sum(float v) {
 #pragma unroll
   for (int o = lab::kWarpSize / 2; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);

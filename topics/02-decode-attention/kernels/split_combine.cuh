@@ -26,7 +26,8 @@ static_assert(kLanesPerKey * 8 == kHeadDim, "a lane owns one 16-byte chunk of 8 
 /// Shared floats the merge needs: [groups][G][D] accumulators, then m and l per group and
 /// head, then one flag word. The split combine reuses the same space.
 inline constexpr int kMergeScratchFloats = kKeyGroups * kGqaGroup * kHeadDim + 2 * kKeyGroups * kGqaGroup + 4;
-static_assert(kMaxSplits * kGqaGroup <= kKeyGroups * kGqaGroup * kHeadDim, "split weights reuse the accumulators");
+static_assert(kMaxSplits * kGqaGroup * 2 <= kKeyGroups * kGqaGroup * kHeadDim, "split (m, l) reuse the accumulators");
+static_assert(kThreads % kGqaGroup == 0 && (kThreads / kGqaGroup) * 4 == kHeadDim, "combine: 4 dims per thread");
 
 /// Split-K workspace, allocated by the version's prepare step (never in the timed region).
 struct SplitArgs {
@@ -158,35 +159,38 @@ __device__ void finish_block(const GroupState& st, float* scratch, T* __restrict
   if (*s_flag == 0u) return;
   __threadfence();  // ... and order the last block's reads after every other block's count (acquire).
 
-  // Per-split weights 2^(m_s - M) / L: one warp per head, lanes across splits.
-  float* s_w = scratch;       // [splits][G], over the accumulators (read before the barriers above)
-  float* s_linv = s_m;        // [G]
-  const int warp = tid / lab::kWarpSize, lane = tid % lab::kWarpSize;
-  const int warps = kThreads / lab::kWarpSize;
+  // The tail of the step: only the last block of each (b, kvh) runs it, so it must be short.
+  // (m, l) of every split and head go to shared memory in one round trip; then a thread owns
+  // one head and 4 dims (32 threads per head) and streams the partial accumulators with 16-byte
+  // loads, up to 16 splits in flight, so 64 splits of 2 KiB cost a few L2 round trips.
+  float* s_ml = scratch;  // [splits][G][2], over the accumulators (read before the barriers above)
   const float* ml = sp.partial_ml + bh * sp.splits * kGqaGroup * 2;
-  for (int h = warp; h < kGqaGroup; h += warps) {
-    float mx = -INFINITY;
-    for (int s = lane; s < sp.splits; s += lab::kWarpSize) mx = fmaxf(mx, load_coherent(ml + (s * kGqaGroup + h) * 2));
-    mx = warp_max(mx);
-    float sum = 0.f;
-    for (int s = lane; s < sp.splits; s += lab::kWarpSize) {
-      const float ms = load_coherent(ml + (s * kGqaGroup + h) * 2);
-      const float w = ms == -INFINITY ? 0.f : exp2f(ms - mx);
-      s_w[s * kGqaGroup + h] = w;
-      sum += w * load_coherent(ml + (s * kGqaGroup + h) * 2 + 1);
-    }
-    sum = warp_sum(sum);
-    if (lane == 0) s_linv[h] = 1.f / sum;
-  }
+  for (int i = tid; i < sp.splits * kGqaGroup * 2; i += kThreads) s_ml[i] = load_coherent(ml + i);
   __syncthreads();
-  const float* po = sp.partial_o + bh * sp.splits * kGqaGroup * kHeadDim;
-#pragma unroll
-  for (int h = 0; h < kGqaGroup; ++h) {
-    float o = 0.f;
-#pragma unroll 8
-    for (int s = 0; s < sp.splits; ++s) o += s_w[s * kGqaGroup + h] * load_coherent(po + (s * kGqaGroup + h) * kHeadDim + d);
-    out[(static_cast<size_t>(b) * Hq + kvh * kGqaGroup + h) * kHeadDim + d] = Elem<T>::from_float(o * s_linv[h]);
+  constexpr int kThreadsPerHead = kThreads / kGqaGroup;
+  const int h = tid / kThreadsPerHead, c = (tid % kThreadsPerHead) * 4;
+  float m_all = -INFINITY;
+  for (int s = 0; s < sp.splits; ++s) m_all = fmaxf(m_all, s_ml[(s * kGqaGroup + h) * 2]);
+  float l_all = 0.f;
+  float4 o = make_float4(0.f, 0.f, 0.f, 0.f);
+  const float* po = sp.partial_o + (bh * sp.splits * kGqaGroup + h) * kHeadDim + c;
+#pragma unroll 16
+  for (int s = 0; s < sp.splits; ++s) {
+    const float ms = s_ml[(s * kGqaGroup + h) * 2];
+    const float w = ms == -INFINITY ? 0.f : exp2f(ms - m_all);  // an empty split weighs 0
+    l_all += w * s_ml[(s * kGqaGroup + h) * 2 + 1];
+    const float4 os = load_coherent4(po + static_cast<size_t>(s) * kGqaGroup * kHeadDim);
+    o.x += w * os.x;
+    o.y += w * os.y;
+    o.z += w * os.z;
+    o.w += w * os.w;
   }
+  const float inv = 1.f / l_all;
+  T* dst = out + (static_cast<size_t>(b) * Hq + kvh * kGqaGroup + h) * kHeadDim + c;
+  dst[0] = Elem<T>::from_float(o.x * inv);
+  dst[1] = Elem<T>::from_float(o.y * inv);
+  dst[2] = Elem<T>::from_float(o.z * inv);
+  dst[3] = Elem<T>::from_float(o.w * inv);
   if (tid == 0) sp.counters[bh] = 0u;  // every block of this (b, kvh) has counted: ready for the next launch
 }
 
