@@ -4,7 +4,7 @@
 # journal rows and logs under $OUT. The rows are appended to results/journal.jsonl back on
 # the development machine, unchanged, and committed.
 #   LABS_COMMIT=<sha> LABS_DIRTY=0 bash scripts/gpu/session.sh <step>...
-# Steps: env, build, tests, sanitize, lab:<NN> [lab args], vendor:<script.py>
+# Steps: env, build, tests, sanitize:<exe args>, lab:<NN> [lab args], vendor:<script.py> [args], pack
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/labs-out}
@@ -51,6 +51,9 @@ for step in "$@"; do
       log "vendor ${a[*]}"
       python3 "scripts/vendor/${a[0]}" "${a[@]:1}" --journal "$J" > "$OUT/vendor-${a[0]%.py}.log" 2>&1
       echo "exit $?"; grep -E "FAIL|Error|error" "$OUT/vendor-${a[0]%.py}.log" | head -n 10; tail -n 2 "$OUT/vendor-${a[0]%.py}.log" ;;
+    pack)
+      # At most 8 files come back from the box: logs travel as one archive.
+      (cd "$OUT" && tar czf logs.tgz *.log && rm -f *.log) ;;
     *) echo "session.sh: unknown step '$step'"; exit 2 ;;
   esac
 done
