@@ -50,7 +50,9 @@ class TopicsTest(unittest.TestCase):
         self.assertEqual(len(topics._parse_list_output('{"id":"v0"}\n{"id":"v1"}\n')), 2)
         self.assertIsNone(topics._parse_list_output("v0 unfused\n"))
 
+    @mock.patch.dict(os.environ, {}, clear=False)
     def test_build_folder_choice(self):
+        os.environ.pop("LABS_BUILD", None)  # the GPU session script exports it
         self.assertIsNone(topics.find_build(self.root))
         os.makedirs(os.path.join(self.root, "build", "cpu"))
         self.assertEqual(topics.find_build(self.root).preset, "cpu")
