@@ -26,13 +26,15 @@ inline constexpr int kMinKeysPerSplit = 128;
 /// @param sms            multiprocessors on this GPU (cudaDevAttrMultiProcessorCount)
 /// @param blocks_per_sm  resident blocks per SM for this kernel (occupancy API), >= 1
 /// @param tile_keys      keys the kernel consumes per loop iteration (split lengths are a multiple)
-/// Every split is non-empty and splits * keys_per_split >= S.
+/// Every split is non-empty, splits * keys_per_split >= S, and B * Hkv * splits <= one wave
+/// of resident blocks whenever B * Hkv itself fits in one.
 inline SplitPlan plan_splits(int B, int Hkv, int S, int sms, int blocks_per_sm, int tile_keys) {
   SplitPlan p;
   const int base_blocks = std::max(1, B * Hkv);
   const int resident = std::max(1, sms) * std::max(1, blocks_per_sm);
-  // Enough splits that the grid fills every resident slot once: one full wave.
-  int want = (resident + base_blocks - 1) / base_blocks;
+  // As many splits as fit in one wave of resident blocks. Rounded down, not up: with blocks of
+  // equal length, 1.45 waves take as long as 2, with most SMs idle during the second.
+  int want = resident / base_blocks;
   const int by_length = std::max(1, S / kMinKeysPerSplit);
   want = std::clamp(want, 1, std::min(by_length, kMaxSplits));
   const int tile = std::max(1, tile_keys);

@@ -7,7 +7,7 @@
 ///
 /// The split count is computed at run time (split_plan.hpp) from the SM count the runtime
 /// reports and this kernel's occupancy (cudaOccupancyMaxActiveBlocksPerMultiprocessor): enough
-/// splits for one full wave of resident blocks, each split at least 128 keys and a multiple of
+/// splits as fit in one wave of resident blocks (rounded down), each split at least 128 keys and a multiple of
 /// the 32-key tile. Nothing about the H200 is hard-coded. The workspace
 /// (B * Hkv * splits * 4 * (128 + 2) floats, plus one counter per (sequence, KV head)) is
 /// allocated and zeroed in prepare, before timing; the timed launch allocates nothing, and

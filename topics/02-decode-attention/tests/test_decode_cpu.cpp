@@ -118,8 +118,13 @@ TEST_CASE("split plan: covers every key, no empty split, scales with the SM coun
   CHECK(8 * h200.splits <= 132 * 4 * 1.1);
   const SplitPlan small_gpu = plan_splits(1, 8, 32768, 16, 4, 32);
   CHECK(small_gpu.splits < h200.splits);
-  // Large batches need no split.
-  CHECK(plan_splits(32, 8, 512, 132, 4, 32).splits <= 3);
+  // Never more than one wave: a partial second wave would idle most SMs for its whole length.
+  for (int B : {1, 3, 8, 32, 64})
+    for (int S : {512, 4096, 32768, 131072}) {
+      const SplitPlan p = plan_splits(B, 8, S, 132, 4, 32);
+      CHECK((B * 8 > 132 * 4 || B * 8 * p.splits <= 132 * 4));
+    }
+  CHECK(plan_splits(32, 8, 4096, 132, 4, 32).splits == 2);  // 512 blocks, not 768 (1.45 waves)
 }
 
 TEST_CASE("byte and FLOP models, workload object and flags") {
