@@ -183,9 +183,7 @@ std::optional<double> d2d_copy_hbm(Context& ctx) {
     return pattern_check(count_mismatches(buf->dst.get(), bytes, HbmBuffers::kSeed, st), bytes, "destination");
   };
   c.extra = {{"method", "cudaMemcpyAsync device-to-device (what torch's copy_ calls for contiguous tensors)"}};
-  const auto gbps = gbps_of(measure_fixed(ctx, c, {lab::L2Mode::cold, 0}));
-  if (gbps) ctx.copy_gbps = *gbps;
-  return gbps;
+  return gbps_of(measure_fixed(ctx, c, {lab::L2Mode::cold, 0, true, true}));
 }
 
 std::optional<double> d2d_copy_kernel_hbm(Context& ctx) {
@@ -206,7 +204,7 @@ std::optional<double> d2d_copy_kernel_hbm(Context& ctx) {
   };
   c.extra = {{"method", fmt::format("copy kernel: 16-byte vectors, 2 per thread in flight, {} blocks x {} threads",
                                     blocks, kThreads)}};
-  return gbps_of(measure_fixed(ctx, c, {lab::L2Mode::cold, 0}));
+  return gbps_of(measure_fixed(ctx, c, {lab::L2Mode::cold, 0, true}));
 }
 
 std::optional<double> d2d_copy_l2(Context& ctx) {
@@ -232,7 +230,7 @@ std::optional<double> d2d_copy_l2(Context& ctx) {
   };
   c.extra = {{"method", "cudaMemcpyAsync device-to-device, source and destination resident in L2 (warm)"},
              {"l2_bytes", ctx.session.gpu().l2_bytes}};
-  return gbps_of(measure_fixed(ctx, c, {lab::L2Mode::warm, 0}));
+  return gbps_of(measure_fixed(ctx, c, {lab::L2Mode::warm, 0, true}));
 }
 
 namespace {

@@ -42,6 +42,8 @@ struct Context {
 struct RowOptions {
   lab::L2Mode mode = lab::L2Mode::cold;
   double units_per_sample = 0;  ///< > 0: a latency row: time per unit (launch, node) in extra fields
+  bool vs_copy_bw = false;      ///< a device copy: report % of the HBM copy and of the datasheet
+  bool defines_copy_bw = false; ///< this row IS the HBM copy ceiling: ctx.copy_gbps comes from it
 };
 
 /// The session's run() loop for one fixed L2 state: reset -> run -> check (fail: no row)

@@ -52,15 +52,15 @@ std::optional<lab::Json> measure_fixed(Context& ctx, const lab::Case& c, const R
   if (launches.graph_launches >= 0) row["graph_launches"] = launches.graph_launches;
   row["clocks"] = lab::clocks_json(t.clock_start, t.clock_end);
   row["throttled"] = t.throttled;
-  if (c.bytes > 0 && m.median > 0) {
-    const double gbps = c.bytes / (m.median * 1e-3) / 1e9;
-    row["gbps"] = gbps;
-    if (ctx.copy_gbps > 0) {
-      row["pct_copy_bw"] = 100.0 * gbps / ctx.copy_gbps;
-      row["gpu"]["copy_gbps"] = ctx.copy_gbps;
-    }
-  } else if (ctx.copy_gbps > 0) {
-    row["gpu"]["copy_gbps"] = ctx.copy_gbps;
+  if (c.bytes > 0 && m.median > 0) row["gbps"] = c.bytes / (m.median * 1e-3) / 1e9;
+  if (ro.defines_copy_bw && row["gbps"].is_number() && after.pass) ctx.copy_gbps = row["gbps"].get<double>();
+  if (ctx.copy_gbps > 0) row["gpu"]["copy_gbps"] = ctx.copy_gbps;
+  if (!ro.vs_copy_bw) {
+    // Host copies, launches and the GEMM are not HBM streams: % of copy bandwidth would mislead.
+    row["pct_copy_bw"] = nullptr;
+    row["pct_datasheet_bw"] = nullptr;
+  } else if (row["gbps"].is_number() && ctx.copy_gbps > 0) {
+    row["pct_copy_bw"] = 100.0 * row["gbps"].get<double>() / ctx.copy_gbps;
   }
   if (ro.units_per_sample > 0) {
     const double u = ro.units_per_sample;
