@@ -34,6 +34,7 @@ struct Case {
   double bytes = 0;              ///< explicit byte model: fewest bytes this step must move
   double flops = 0;              ///< explicit FLOP model
   std::string kernel_regex;      ///< for `ncu -k regex:...`; empty = all kernels
+  double max_total_ms = 0;       ///< per-case cap on summed sample time (0 = TimingOptions' default)
 #if LABS_GPU
   std::function<void(cudaStream_t)> run;            ///< one iteration: every launch of one step
   std::function<void(cudaStream_t)> poison;         ///< poison every output buffer

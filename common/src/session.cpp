@@ -266,6 +266,7 @@ std::vector<Json> LabSession::run(const Case& c) {
     if (interrupted()) break;
     TimingOptions topt = opt_.quick ? TimingOptions::quick(mode) : TimingOptions{};
     topt.l2 = mode;
+    if (c.max_total_ms > 0 && !opt_.quick) topt.max_total_ms = c.max_total_ms;
     c.poison(stream_);  // the timed iterations must write every output element again
     const TimingResult t = time_gpu(c.run, topt, stream_, c.before_sample);
     LABS_CHECK(cudaStreamSynchronize(stream_));
