@@ -76,8 +76,11 @@ def tinygemm_weights(torch, q, scales, even_high: bool):
     return packed, sz
 
 
+MAX_SETS = 64  # the lab's cap: past it (tiny layers) the L2 flush before every sample keeps them cold
+
+
 def rotation_sets(l2: int, bytes_per_set: float) -> int:
-    return max(2, math.ceil(3.0 * l2 / bytes_per_set))
+    return min(MAX_SETS, max(2, math.ceil(3.0 * l2 / bytes_per_set)))
 
 
 def capture(torch, call):

@@ -32,6 +32,7 @@ namespace {
 
 using namespace w4a16;
 constexpr const char* kLab = "04-w4a16";
+constexpr int kMaxSets = 64;
 
 /// Small enough for the CPU fp64 oracle (download + O(M N K) doubles in well under a second).
 bool cpu_oracle_ok(int N, int K) { return static_cast<double>(N) * K <= 8.0 * 1024 * 1024; }
@@ -108,7 +109,9 @@ int run_gpu_plan(lab::LabSession& session, const std::vector<PlanCase>& plan, in
       if (!need) return 0;
       if (!rotate) return 1;
       if (sets_override > 0) return sets_override;
-      return sets_for_rotation(bytes_model(f, first.dtype, 0, first.shape.N, first.shape.K), l2);
+      // Tiny layers would need thousands of copies; past 64 the harness's L2 flush before
+      // every sample is what keeps them cold (rotation_bytes in the row says how much).
+      return std::min(kMaxSets, sets_for_rotation(bytes_model(f, first.dtype, 0, first.shape.N, first.shape.K), l2));
     };
     DeviceData::Sets sets;
     sets.int4 = count(need_int4, WFormat::int4_asym);
@@ -233,8 +236,9 @@ int main(int argc, char** argv) {
   if (!session.has_gpu()) return session.finish_without_gpu();
 #if LABS_GPU
   const auto modes = opt.l2_modes();
-  const bool rotate = modes.size() == 1 && modes[0] == lab::L2Mode::cold;
-  if (!rotate)
+  const bool timed = !opt.check_only && !opt.profile;
+  const bool rotate = timed && modes.size() == 1 && modes[0] == lab::L2Mode::cold;
+  if (timed && !rotate)
     std::cerr << "lab-04-w4a16: warm L2 requested: one weight set, no rotation (warm rows re-read L2-resident "
                  "weights when they fit)\n";
   try {

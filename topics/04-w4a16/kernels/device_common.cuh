@@ -31,7 +31,7 @@ __device__ __forceinline__ float hi_to_f32(std::uint32_t pair, lab::f16) {
 }
 
 template <class To, class From>
-__device__ __forceinline__ To bit_cast(const From& v) {
+__device__ __forceinline__ To bit_cast(From v) {  // by value: constexpr host constants stay usable
   static_assert(sizeof(To) == sizeof(From), "bit_cast needs equal sizes");
   To t;
   memcpy(&t, &v, sizeof(To));
