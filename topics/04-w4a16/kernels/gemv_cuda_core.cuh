@@ -58,7 +58,7 @@ __global__ void __launch_bounds__(CoreShape<kMaxRows>::kThreads)
   constexpr int kWPW = Dequant::kWeightsPerWord;  // weights per 32-bit word
   constexpr int kChunkK = 4 * kWPW;               // weights per 16-byte chunk
   constexpr int kR = S::kRowsPerWarp;
-  __shared__ alignas(16) T xs[S::kXTileElems];
+  alignas(16) __shared__ T xs[S::kXTileElems];
   __shared__ float red[S::kKWarps][S::kRowsPerBlock][kMaxRows];
 
   const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
