@@ -17,8 +17,9 @@ kind "vendor" per (variant, workload), with workloads identical to the lab's row
 
 Packing (torch >= 2.5): _convert_weight_to_int4pack takes uint8 [N, K/2] holding two codes
 per byte and returns tinygemm's tiled int32 layout for inner_k_tiles = 8 (K % 128 == 0).
-Which nibble holds the even k changed across versions; the script probes both orders on a
-small layer against the fp64 oracle and uses the one that passes (recorded in the row).
+Which nibble holds the even k (and, before 2.5, int32 codes instead of bytes) changed across
+versions; the script probes the conventions on a small layer against the fp64 oracle and uses
+the one that passes (recorded in the row as "packing").
 
 Each timed call is a CUDA-graph replay of one call (one graph per weight set), as the lab
 launches from C++: eager PyTorch's per-call CPU overhead would otherwise be charged to a
@@ -61,15 +62,21 @@ def model_bytes(wfmt: str, m: int, n: int, k: int) -> float:
     return w + 2.0 * m * k + 2.0 * m * n
 
 
-def pack_codes(torch, q, even_high: bool):
-    """uint8 [N, K/2], two codes per byte; even_high puts k = 2j in the high nibble."""
+# The packer's input convention: torch >= 2.5 takes uint8 [N, K/2] (which nibble holds the even
+# k is probed), older versions took the int32 codes [N, K] themselves.
+CONVENTIONS = ("uint8, even k in the high nibble", "uint8, even k in the low nibble", "int32 codes [N, K]")
+
+
+def pack_codes(torch, q, convention: str):
+    if convention.startswith("int32"):
+        return q.to(torch.int32).contiguous()
     even, odd = q[:, 0::2], q[:, 1::2]
-    hi, lo = (even, odd) if even_high else (odd, even)
+    hi, lo = (even, odd) if "high" in convention else (odd, even)
     return ((hi << 4) | lo).to(torch.uint8).contiguous()
 
 
-def tinygemm_weights(torch, q, scales, even_high: bool):
-    packed = torch._convert_weight_to_int4pack(pack_codes(torch, q, even_high), INNER_K_TILES)
+def tinygemm_weights(torch, q, scales, convention: str):
+    packed = torch._convert_weight_to_int4pack(pack_codes(torch, q, convention), INNER_K_TILES)
     zeros = torch.zeros_like(scales)
     # [K/group, N, 2]: (scale, zero) per group and column; dequant (q - 8) * scale + zero.
     sz = torch.stack([scales.t(), zeros.t()], dim=-1).contiguous()
@@ -126,19 +133,22 @@ def main() -> int:
     ps = (torch.rand(pn, pk // GROUP, generator=gen, device=dev) * 0.008 + 0.004).to(torch.bfloat16)
     px = (torch.rand(4, pk, generator=gen, device=dev) * 2 - 1).to(torch.bfloat16)
     pref = px.double() @ (ps.double().repeat_interleave(GROUP, dim=1) * (pq.double() - 8)).t()
-    even_high = None
-    for order in (True, False):
+    convention = None
+    for conv in CONVENTIONS:
         try:
-            pw, psz = tinygemm_weights(torch, pq, ps, order)
+            pw, psz = tinygemm_weights(torch, pq, ps, conv)
             out = torch._weight_int4pack_mm(px, pw, GROUP, psz)
             if s.check(out, pref, dtype="bf16", ulps=CHECK_ULPS, atol_scale=pref.pow(2).mean().sqrt().item())["pass"]:
-                even_high = order
+                convention = conv
                 break
-        except (RuntimeError, AttributeError) as e:
-            print(f"[04] tinygemm probe ({'even k high' if order else 'even k low'}): {str(e).splitlines()[0][:160]}")
-    if even_high is None:
-        s.skip("torch-int4mm", "no nibble order of _convert_weight_to_int4pack matched the oracle (or the op is missing)")
-    nibble_order = None if even_high is None else ("even k in the high nibble" if even_high else "even k in the low nibble")
+            print(f"[04] tinygemm probe ({conv}): output does not match the oracle")
+        except (RuntimeError, AttributeError, TypeError) as e:
+            print(f"[04] tinygemm probe ({conv}): {str(e).splitlines()[0][:160]}")
+    if convention is None:
+        s.skip("torch-int4mm", "no packing convention of _convert_weight_to_int4pack matched the oracle "
+                               "(or the op is missing)")
+    else:
+        print(f"[04] tinygemm packing: {convention}")
 
     for name, n, k in shapes:
         gen.manual_seed(1000 + n + k)
@@ -151,9 +161,9 @@ def main() -> int:
         del w64
 
         variants = []
-        if even_high is not None:
+        if convention is not None:
             try:
-                packed, sz = tinygemm_weights(torch, q, scales, even_high)
+                packed, sz = tinygemm_weights(torch, q, scales, convention)
                 variants.append(("torch-int4mm", "int4-sym", (packed, sz)))
             except RuntimeError as e:
                 s.skip("torch-int4mm", f"{name}: {str(e).splitlines()[0][:160]}")
@@ -225,7 +235,7 @@ def main() -> int:
                 producer = version
                 if variant == "torch-int4mm":
                     producer = f"{version} (_weight_int4pack_mm, tinygemm, inner_k_tiles={INNER_K_TILES})"
-                    extra["nibble_order"] = nibble_order
+                    extra["packing"] = convention
                     extra["note"] = "tinygemm also reads a bf16 zero per group (zero = 0), not in the byte model"
                 else:
                     producer = f"{version} (F.linear, bf16, cuBLAS)"
