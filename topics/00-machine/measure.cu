@@ -37,6 +37,7 @@ std::optional<lab::Json> measure_fixed(Context& ctx, const lab::Case& c, const R
   const lab::LaunchCount launches = lab::count_launches(c.run, st);
   lab::TimingOptions topt = opt.quick ? lab::TimingOptions::quick(ro.mode) : lab::TimingOptions{};
   topt.l2 = ro.mode;
+  if (c.max_total_ms > 0 && !opt.quick) topt.max_total_ms = c.max_total_ms;
   c.poison(st);
   const lab::TimingResult t = lab::time_gpu(c.run, topt, st, c.before_sample);
   LABS_CHECK(cudaStreamSynchronize(st));
