@@ -7,7 +7,7 @@
 /// Fixed keys (DESIGN.md): schema, run, time, lab, variant, kind, workload, l2, time_ms
 /// {median,p10,p90,min,n}, bytes, flops, gbps, tflops, pct_copy_bw, pct_datasheet_bw,
 /// check {pass,max_abs,tol_used}, launches, gpu {name,cc,sms,copy_gbps}, build
-/// {commit,dirty}, cmd, profile. Vendor rows add `producer`; published rows add `source`.
+/// {commit,dirty}, cmd, profile. Vendor rows add the key producer; published rows add the key source.
 #pragma once
 
 #include <stdexcept>
@@ -43,7 +43,7 @@ std::string now_utc_iso();  ///< "2026-11-21T11:35:12Z"
 /// source tree, else "unknown"; dirty likewise from $LABS_DIRTY or `git status`.
 Json build_info();
 
-/// The default journal: $LABS_JOURNAL, else <source>/results/journal.jsonl.
+/// The default journal: $LABS_JOURNAL, else results/journal.jsonl in the source tree.
 std::string default_journal_path();
 
 }  // namespace lab
