@@ -151,7 +151,7 @@ TEST_CASE("the GPU repacker equals the host repacker bit for bit") {
   StreamHolder st;
   for (HostCase hc : {HostCase{13, 384}, HostCase{64, 1024}, HostCase{1, 128}}) {
     std::vector<std::uint8_t> codes(static_cast<std::size_t>(hc.N) * hc.K);
-    for (std::size_t i = 0; i < codes.size(); ++i) codes[i] = static_cast<std::uint8_t>((i * 2654435761u) >> 28);
+    for (std::size_t i = 0; i < codes.size(); ++i) codes[i] = static_cast<std::uint8_t>(static_cast<std::uint32_t>(i * 2654435761u) >> 28);  // top 4 bits of a 32-bit hash
     const auto plain = pack_plain(codes, hc.N, hc.K);
     const auto expect = repack_plain_to_tiled(plain, hc.N, hc.K);
     lab::DeviceBytes dplain(plain.size()), dtiled(expect.size());
