@@ -36,7 +36,7 @@ for step in "$@"; do
       IFS=' ' read -r -a a <<< "${step#sanitize:}"
       for tool in memcheck racecheck; do
         log "compute-sanitizer $tool ${a[*]}"
-        compute-sanitizer --tool "$tool" --error-exitcode 9 "${a[@]}" > "$OUT/sanitize-$tool-$(basename "${a[0]}").log" 2>&1
+        timeout 200 compute-sanitizer --tool "$tool" --error-exitcode 9 "${a[@]}" > "$OUT/sanitize-$tool-$(basename "${a[0]}").log" 2>&1
         echo "compute-sanitizer --tool $tool ${a[*]}: exit $?" | tee -a "$OUT/sanitize.log"
         tail -n 3 "$OUT/sanitize-$tool-$(basename "${a[0]}").log"
       done ;;
