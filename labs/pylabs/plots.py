@@ -255,34 +255,50 @@ def _is_cublas_bf16(r: Row) -> bool:
     return r["kind"] == "vendor" and "cublas" in text and (r["workload"].get("dtype") == "bf16" or "bf16" in text)
 
 
+def _shape(wl: Dict) -> tuple:
+    """The GEMM a row computes, whatever its weight format: (M, N, K, activation dtype)."""
+    return (wl.get("M"), wl.get("N"), wl.get("K"), wl.get("dtype"))
+
+
 def _vendor_for_m(lab_row: Row, vendors: List[Row]) -> Optional[Row]:
-    exact = [v for v in vendors if workload_key(v["workload"]) == workload_key(lab_row["workload"])]
-    if exact:
-        return exact[-1]
-    wl = lab_row["workload"]
-    loose = [v for v in vendors
-             if all(v["workload"].get(k) == wl.get(k) for k in set(wl) & set(v["workload"]) if k != "dtype")
-             and v["workload"].get("M") == wl.get("M")]
-    return loose[-1] if loose else None
+    # cuBLAS rows carry dense weights (wfmt fp16, group 0): match on the GEMM, not the format.
+    same = [v for v in vendors if _shape(v["workload"]) == _shape(lab_row["workload"])]
+    return same[-1] if same else None
+
+
+# The issue's two target layers (N x K): Llama-3-8B gate/up 4096->14336 and down 14336->4096.
+SPEEDUP_SHAPES = ((14336, 4096), (4096, 14336))
 
 
 def speedup_series(rows: List[Row], lab: str):
+    """{(N, K): {variant: [(M, speedup over cuBLAS bf16)]}} for bf16 int4-sym rows and the
+    PyTorch vendor rows of the newest GPU, cold L2 when present."""
     latest = [r for r in sel.latest(rows) if r["lab"] == lab and sel.usable(r) and "M" in r["workload"]]
     gpu = _newest_gpu(latest)
     if gpu is None:
         return gpu, None, {}
     latest = [r for r in latest if gpu_name(r) == gpu]
     l2 = "cold" if any(r.get("l2") == "cold" for r in latest) else (latest[0].get("l2") if latest else None)
-    latest = [r for r in latest if r.get("l2") == l2]
+    latest = [r for r in latest if r.get("l2") == l2 and r["workload"].get("dtype") == "bf16"]
     vendors = [r for r in latest if _is_cublas_bf16(r)]
-    series: Dict[str, List] = {}
-    for r in sel.order_rows([r for r in latest if r["kind"] == "lab"]):
+    series: Dict = {}
+    for r in latest:
+        wl = r["workload"]
+        shape = (wl.get("N"), wl.get("K"))
+        if shape not in SPEEDUP_SHAPES or _is_cublas_bf16(r):
+            continue
+        if r["kind"] == "lab" and wl.get("wfmt") != "int4-sym":
+            continue
+        if r["kind"] == "vendor" and wl.get("wfmt") == "fp16":
+            continue  # dense torch rows are the cuBLAS line again
         v = _vendor_for_m(r, vendors)
         if v is None:
             continue
-        series.setdefault(r["variant"], []).append((float(r["workload"]["M"]), median_ms(v) / median_ms(r)))
-    for k in series:
-        series[k].sort()
+        series.setdefault(shape, {}).setdefault(r["variant"], []).append(
+            (float(wl["M"]), median_ms(v) / median_ms(r)))
+    for per in series.values():
+        for k in per:
+            per[k].sort()
     return gpu, l2, series
 
 
@@ -291,17 +307,20 @@ def plot_speedup_vs_m(rows: List[Row], lab: str, path: str) -> Optional[str]:
     if not series:
         return None
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7.5, 4.5))
-    for variant in sorted(series, key=lambda v: sel.version_sort_key(v)):
-        pts = series[variant]
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=variant)
-    ax.axhline(1.0, color="0.3", linestyle="--", linewidth=1, label="cuBLAS bf16 (= 1)")
-    ax.set_xscale("log", base=2)
-    ax.set_xlabel("M (tokens per GEMM)")
-    ax.set_ylabel("speedup over the cuBLAS bf16 vendor row (higher is better)")
-    ax.set_title(f"{lab} on {gpu}, L2 {l2}")
-    ax.grid(True, which="both", linewidth=0.3)
-    ax.legend(fontsize=8)
+    shapes = [s for s in SPEEDUP_SHAPES if s in series]
+    fig, axes = plt.subplots(1, len(shapes), figsize=(6.5 * len(shapes), 4.5), squeeze=False)
+    for ax, shape in zip(axes[0], shapes):
+        for variant in sorted(series[shape], key=lambda v: sel.version_sort_key(v)):
+            pts = series[shape][variant]
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=variant)
+        ax.axhline(1.0, color="0.3", linestyle="--", linewidth=1, label="cuBLAS bf16 (= 1)")
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("M (tokens per GEMM)")
+        ax.set_ylabel("speedup over cuBLAS bf16 (higher is better)")
+        ax.set_title(f"K={shape[1]} -> N={shape[0]}, int4 g128, bf16")
+        ax.grid(True, which="both", linewidth=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(f"{lab} on {gpu}, L2 {l2}")
     return _save(fig, path)
 
 

@@ -67,11 +67,12 @@ def fixture_rows():
     rows.append(row("cublas-bf16-gemm", 1.0, lab="00-fixture-machine", kind="vendor",
                     workload={"M": 8192, "N": 8192, "K": 8192, "dtype": "bf16"}, bytes_=4e8, flops=2 * 8192.0 ** 3))
     for m in (1, 16, 256):
-        wl = {"M": m, "N": 4096, "K": 4096, "dtype": "bf16"}
-        rows.append(row("v1", 0.02 * (1 + m / 64), lab="04-fixture-w4a16", workload=wl, bytes_=8.4e6,
-                        flops=2.0 * m * 4096 * 4096))
-        rows.append(row("cublas-bf16", 0.04 * (1 + m / 128), lab="04-fixture-w4a16", kind="vendor", workload=wl,
-                        bytes_=3.3e7, flops=2.0 * m * 4096 * 4096))
+        # int4 lab rows and dense cuBLAS rows differ in format keys but compute the same GEMM.
+        wl = {"M": m, "N": 14336, "K": 4096, "dtype": "bf16"}
+        rows.append(row("v1", 0.02 * (1 + m / 64), lab="04-fixture-w4a16", workload=dict(wl, wfmt="int4-sym", group=128),
+                        bytes_=8.4e6, flops=2.0 * m * 4096 * 14336))
+        rows.append(row("cublas-bf16", 0.04 * (1 + m / 128), lab="04-fixture-w4a16", kind="vendor",
+                        workload=dict(wl, wfmt="fp16", group=0), bytes_=3.3e7, flops=2.0 * m * 4096 * 14336))
     return rows
 
 

@@ -42,9 +42,9 @@ class PlotDataTest(unittest.TestCase):
     def test_speedup_vs_m_over_cublas(self):
         gpu, l2, series = plots.speedup_series(self.rows, "04-fixture-w4a16")
         self.assertEqual(l2, "cold")
-        ms = [m for m, _ in series["v1"]]
+        ms = [m for m, _ in series[(14336, 4096)]["v1"]]
         self.assertEqual(ms, [1.0, 16.0, 256.0])
-        m1 = series["v1"][0][1]
+        m1 = series[(14336, 4096)]["v1"][0][1]
         self.assertAlmostEqual(m1, (0.04 * (1 + 1 / 128)) / (0.02 * (1 + 1 / 64)))
 
 
