@@ -48,6 +48,7 @@ find_package(CLI11 REQUIRED)
 find_package(fmt REQUIRED)
 find_package(doctest REQUIRED)
 find_package(benchmark REQUIRED)
+find_package(Threads REQUIRED)
 
 enable_testing()
 

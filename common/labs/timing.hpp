@@ -9,6 +9,8 @@
 ///   `max_samples`.
 /// - The event pair's own overhead (an empty interval) is measured and reported beside.
 /// - SM clocks are read before and after (clocks.hpp) so a throttled row is flagged.
+/// - Each sample's launches are queued behind a stream memory wait that the host opens once
+///   they are all queued (CUDA builds), so host launch latency never sits between the events.
 #pragma once
 
 #include <functional>
@@ -40,6 +42,7 @@ struct TimingResult {
   double event_overhead_ms = 0;  ///< median of empty event intervals
   ClockSample clock_start, clock_end;
   bool throttled = false;
+  bool launch_gated = false;  ///< samples were queued behind a stream wait (no launch gaps timed)
 };
 
 #if LABS_GPU

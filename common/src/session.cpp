@@ -169,6 +169,7 @@ Json LabSession::make_row(const Case& c, L2Mode mode, const TimingResult& t, con
   row["launches"] = launches >= 0 ? Json(launches) : Json(nullptr);
   row["clocks"] = clocks_json(t.clock_start, t.clock_end);
   row["throttled"] = t.throttled;
+  row["launch_gated"] = t.launch_gated;
   return row;
 }
 

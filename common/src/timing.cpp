@@ -1,8 +1,15 @@
 #include "labs/timing.hpp"
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <stdexcept>
+#include <thread>
 #include <vector>
+
+#if defined(LABS_BACKEND_CUDA)
+#include <cuda.h>
+#endif
 
 #include "labs/l2.hpp"
 
@@ -60,6 +67,85 @@ struct EventPair {
   }
 };
 
+// Holds the stream until every launch of a sample is queued (nvbench's "blocking kernel"
+// idea, done with a stream memory wait): otherwise the start event can fire while the
+// host is still launching, and a short kernel's time would include launch latency. A
+// watchdog releases the gate after 200 ms, so a body that synchronizes cannot deadlock;
+// it is then disabled for the rest of the case and the samples measure what they can.
+class LaunchGate {
+ public:
+  LaunchGate() {
+#if defined(LABS_BACKEND_CUDA)
+    if (cudaHostAlloc(reinterpret_cast<void**>(&flag_), sizeof(unsigned), cudaHostAllocMapped) != cudaSuccess) {
+      (void)cudaGetLastError();
+      flag_ = nullptr;
+      return;
+    }
+    *flag_ = 0;
+    void* dev = nullptr;
+    if (cudaHostGetDevicePointer(&dev, flag_, 0) != cudaSuccess) {
+      (void)cudaGetLastError();
+      return;
+    }
+    dev_ = reinterpret_cast<CUdeviceptr>(dev);
+#endif
+  }
+  ~LaunchGate() {
+#if defined(LABS_BACKEND_CUDA)
+    if (flag_) (void)cudaFreeHost(flag_);
+#endif
+  }
+  bool usable() const { return enabled_ && dev_ != 0; }
+  void hold(cudaStream_t stream) {
+#if defined(LABS_BACKEND_CUDA)
+    if (!usable()) return;
+    ++generation_;
+    if (cuStreamWaitValue32(stream, dev_, generation_, CU_STREAM_WAIT_VALUE_GEQ) != CUDA_SUCCESS) {
+      enabled_ = false;
+      return;
+    }
+    released_ = false;
+    watchdog_ = std::thread([this, g = generation_] {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+      while (!released_.load() && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      if (!released_.load()) {
+        timed_out_ = true;
+        open(g);
+      }
+    });
+#else
+    (void)stream;
+#endif
+  }
+  void release() {
+#if defined(LABS_BACKEND_CUDA)
+    if (!watchdog_.joinable()) return;
+    open(generation_);
+    released_ = true;
+    watchdog_.join();
+    if (timed_out_) enabled_ = false;  // the body waited on the GPU: stop gating this case
+#endif
+  }
+
+ private:
+  void open(unsigned g) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    *reinterpret_cast<volatile unsigned*>(flag_) = g;
+  }
+  unsigned* flag_ = nullptr;
+#if defined(LABS_BACKEND_CUDA)
+  CUdeviceptr dev_ = 0;
+#else
+  unsigned long long dev_ = 0;
+#endif
+  unsigned generation_ = 0;
+  bool enabled_ = true;
+  std::atomic<bool> released_{true};
+  std::atomic<bool> timed_out_{false};
+  std::thread watchdog_;
+};
+
 }  // namespace
 
 double event_overhead_ms(cudaStream_t stream, int reps) {
@@ -95,12 +181,15 @@ TimingResult time_gpu(const std::function<void(cudaStream_t)>& body, const Timin
   r.clock_start = read_clocks(dev);
   std::vector<double> samples;
   double total = 0;
+  LaunchGate gate;
   while (true) {
     if (opt.l2 == L2Mode::cold) flusher().flush(stream);
     if (before_sample) before_sample(stream);
+    gate.hold(stream);
     LABS_CHECK(cudaEventRecord(ev.a, stream));
     body(stream);
     LABS_CHECK(cudaEventRecord(ev.b, stream));
+    gate.release();
     const double ms = ev.elapsed_ms();
     samples.push_back(ms);
     total += ms;
@@ -114,6 +203,7 @@ TimingResult time_gpu(const std::function<void(cudaStream_t)>& body, const Timin
   r.clock_end = read_clocks(dev);
   r.ms = summarize(samples);
   r.event_overhead_ms = event_overhead_ms(stream, 50);
+  r.launch_gated = gate.usable();
   r.throttled = throttled(r.clock_start, r.clock_end);
   return r;
 }

@@ -112,3 +112,26 @@ TEST_CASE("the session rejects a version that leaves an element unwritten") {
   CHECK(session.failures() == 1);
 }
 #endif
+
+#if LABS_GPU
+TEST_CASE("a body that synchronizes cannot deadlock the launch gate") {
+  cudaStream_t s;
+  LABS_CHECK(cudaStreamCreate(&s));
+  const auto r = time_gpu(
+      [](cudaStream_t st) {
+        spin<<<1, 1, 0, st>>>(1000);
+        LABS_CHECK_LAUNCH();
+        LABS_CHECK(cudaStreamSynchronize(st));  // forbidden in a timed body, but must not hang
+      },
+      TimingOptions::quick(L2Mode::warm), s);
+  CHECK(r.ms.n >= 5);
+  CHECK_FALSE(r.launch_gated);  // the watchdog opened the gate once and turned it off
+  const auto ok = time_gpu([](cudaStream_t st) { spin<<<1, 1, 0, st>>>(1000); LABS_CHECK_LAUNCH(); },
+                           TimingOptions::quick(L2Mode::warm), s);
+#if defined(LABS_BACKEND_CUDA)
+  CHECK(ok.launch_gated);
+#endif
+  CHECK(ok.ms.median < 0.05);  // ~1000 cycles: launch latency is not inside the events
+  LABS_CHECK(cudaStreamDestroy(s));
+}
+#endif
