@@ -29,7 +29,8 @@ std::vector<WFormat> default_formats(const std::string& variant, const std::vect
   std::vector<WFormat> out;
   for (WFormat f : implemented) {
     if (f == WFormat::int4_sym || f == WFormat::int8) out.push_back(f);
-    if (f == WFormat::int4_asym && shape.target && dtype == lab::DType::bf16 && (variant == "v4" || variant == "v5"))
+    if (f == WFormat::int4_asym && shape.target && dtype == lab::DType::bf16 &&
+        (variant == "v4" || variant == "v5" || variant == "v7"))
       out.push_back(f);
   }
   return out;
@@ -74,7 +75,7 @@ std::vector<PlanCase> make_plan(const PlanRequest& r) {
         if (!r.wanted.empty() && !contains(r.wanted, v)) continue;
         // Outside the two target shapes the default plan runs the best versions and the baselines only.
         const bool runs_here = shape.target || r.all || r.quick || !r.wanted.empty() || v == "v4" || v == "v5" ||
-                               v == "cublas" || v == "cublaslt";
+                               v == "v7" || v == "cublas" || v == "cublaslt";
         if (!runs_here) continue;
         const std::vector<WFormat> implemented =
             vi < r.versions.size() ? r.formats[vi] : std::vector<WFormat>{WFormat::dense};

@@ -6,8 +6,8 @@
 /// Default plan (the full run, cold L2 only):
 ///   - the two target shapes, 8b-gate (4096 -> 14336) and 8b-down (14336 -> 4096): every
 ///     version and both cuBLAS baselines, bf16 and fp16, M in 1, 2, 4, 8, 16; INT4 versions
-///     in int4-sym, v4 and v5 also in int4-asym (bf16), v6 in int8;
-///   - every other shape: v4, v5 (int4-sym) and cuBLAS / cuBLASLt, bf16, every M.
+///     in int4-sym, v4, v5 and v7 also in int4-asym (bf16), v6 in int8;
+///   - every other shape: v4, v5, v7 (int4-sym) and cuBLAS / cuBLASLt, bf16, every M.
 /// --all: every version on every shape in every format it implements.
 /// --quick: small odd shapes (N = 257, K = 384 and N = 1000, K = 4224), M in 1, 3, 16.
 #pragma once
@@ -32,7 +32,7 @@ const std::vector<Shape>& llama_shapes();
 struct PlanCase {
   Shape shape;
   lab::DType dtype = lab::DType::bf16;
-  std::string variant;  ///< "v0".."v6", "cublas", "cublaslt"
+  std::string variant;  ///< "v0".."v7", "cublas", "cublaslt"
   WFormat wfmt = WFormat::int4_sym;
   int M = 1;
 };

@@ -14,23 +14,23 @@ namespace {
 
 PlanRequest all_versions() {
   PlanRequest r;
-  r.versions = {"v0", "v1", "v2", "v3", "v4", "v5", "v6"};
+  r.versions = {"v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7"};
   const std::vector<WFormat> int4 = {WFormat::int4_sym, WFormat::int4_asym};
-  r.formats = {int4, int4, int4, int4, int4, int4, {WFormat::int8}};
+  r.formats = {int4, int4, int4, int4, int4, int4, {WFormat::int8}, int4};
   return r;
 }
 
 }  // namespace
 
-TEST_CASE("default plan: all versions on the two target shapes, v4/v5 + cuBLAS elsewhere") {
+TEST_CASE("default plan: all versions on the two target shapes, v4/v5/v7 + cuBLAS elsewhere") {
   const auto plan = make_plan(all_versions());
-  // targets: bf16 (v0-v3 sym 4, v4/v5 sym+asym 4, v6 1, cublas 2) = 11, fp16 = 9 -> 20 x 5 M x 2 shapes
-  // others: 7 shapes x (v4, v5, cublas, cublaslt) x 5 M, bf16
-  CHECK(plan.size() == 200 + 140);
+  // targets: bf16 (v0-v3 sym 4, v4/v5/v7 sym+asym 6, v6 1, cublas 2) = 13, fp16 = 10 -> 23 x 5 M x 2 shapes
+  // others: 7 shapes x (v4, v5, v7, cublas, cublaslt) x 5 M, bf16
+  CHECK(plan.size() == 230 + 175);
   std::set<std::string> target_variants, other_variants;
   for (const PlanCase& c : plan) (c.shape.target ? target_variants : other_variants).insert(c.variant);
-  CHECK(target_variants.size() == 9);
-  CHECK(other_variants == std::set<std::string>{"v4", "v5", "cublas", "cublaslt"});
+  CHECK(target_variants.size() == 10);
+  CHECK(other_variants == std::set<std::string>{"v4", "v5", "v7", "cublas", "cublaslt"});
 }
 
 TEST_CASE("quick plan, custom shape and filters") {
