@@ -4,7 +4,8 @@
 # journal rows and logs under $OUT. The rows are appended to results/journal.jsonl back on
 # the development machine, unchanged, and committed.
 #   LABS_COMMIT=<sha> LABS_DIRTY=0 bash scripts/gpu/session.sh <step>...
-# Steps: env, build, tests, sanitize:<exe args>, lab:<NN> [lab args], vendor:<script.py> [args], pack
+# Steps: env, build, tests, sanitize:<exe args>, profile:<name> <regex> <exe args>, lab:<NN> [lab args],
+#        vendor:<script.py> [args], pack
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/labs-out}
@@ -40,6 +41,14 @@ for step in "$@"; do
         echo "compute-sanitizer --tool $tool ${a[*]}: exit $?" | tee -a "$OUT/sanitize.log"
         tail -n 3 "$OUT/sanitize-$tool-$(basename "${a[0]}").log"
       done ;;
+    profile:*)
+      # profile:<name> <kernel-regex> <exe> <args>: Nsight Compute on the lab's --profile run
+      # (one checked iteration), clocks left alone, a few sections; text report under $OUT.
+      IFS=' ' read -r -a a <<< "${step#profile:}"
+      log "ncu ${a[0]}"
+      timeout 240 ncu --clock-control none -k "regex:${a[1]}" -c 2 --section SpeedOfLight --section MemoryWorkloadAnalysis \
+        --section Occupancy --section LaunchStats "${a[@]:2}" --profile --journal - > "$OUT/ncu-${a[0]}.log" 2>&1
+      echo "exit $?"; grep -E "DRAM Throughput|Memory Throughput|Duration|Achieved Occupancy|Registers Per" "$OUT/ncu-${a[0]}.log" | head -n 12 ;;
     lab:*)
       IFS=' ' read -r -a a <<< "${step#lab:}"
       exe=$(ls build/cuda/topics/${a[0]}*/lab-${a[0]}* 2>/dev/null | head -n 1)
