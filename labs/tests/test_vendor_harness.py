@@ -117,6 +117,7 @@ def fake_torch(samples_ms):
     t = types.ModuleType("torch")
     t.__version__ = "0.0-fixture"
     t.uint8 = "uint8"
+    t.int32 = "int32"
     t.version = types.SimpleNamespace(cuda="13.0", hip=None)
     it = iter(samples_ms)
     flushes = []
@@ -144,8 +145,11 @@ def fake_torch(samples_ms):
     t.cuda = types.SimpleNamespace(is_available=lambda: True, current_device=lambda: 0,
                                    get_device_properties=lambda d: props, synchronize=lambda: None,
                                    Event=Event)
-    t.empty = lambda n, dtype=None, device=None: Buf()
+    t.empty = lambda *n, dtype=None, device=None: Buf()
+    reads = []
+    t.amax = lambda buf, dim=0, out=None: reads.append(dim)  # the read-only pass after a flush
     t.flushes = flushes
+    t.flush_reads = reads
     return t
 
 
@@ -178,6 +182,7 @@ class SessionTest(unittest.TestCase):
         self.assertEqual(tm["n"], 15)
         self.assertEqual(tm["median"], 1.0)
         self.assertEqual(len(t.flushes), 15)  # one flush per sample, none during warm-up
+        self.assertEqual(len(t.flush_reads), 15)  # each flush is read back: L2 left clean
         s2, t2 = self.session([1.0, 3.0] * 100, quick=True)
         tm2 = s2.time(lambda: None, l2="warm")
         self.assertEqual(len(t2.flushes), 0)
