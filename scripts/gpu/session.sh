@@ -62,7 +62,7 @@ for step in "$@"; do
       echo "exit $?"; grep -E "FAIL|Error|error" "$OUT/vendor-${a[0]%.py}.log" | head -n 10; tail -n 2 "$OUT/vendor-${a[0]%.py}.log" ;;
     pack)
       # At most 8 files come back from the box: logs travel as one archive.
-      (cd "$OUT" && tar czf logs.tgz *.log && rm -f *.log) ;;
+      (cd "$OUT" && ls *.log >/dev/null 2>&1 && tar czf "logs-$(date +%H%M%S).tgz" *.log && rm -f *.log) ;;
     *) echo "session.sh: unknown step '$step'"; exit 2 ;;
   esac
 done
