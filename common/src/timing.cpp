@@ -8,7 +8,8 @@
 #include <vector>
 
 #if defined(LABS_BACKEND_CUDA)
-#include <cuda.h>
+#include <cuda.h>  // types only: the driver entry point is fetched through the runtime, so
+                   // nothing links libcuda (CI machines without a driver must still load us)
 #endif
 
 #include "labs/l2.hpp"
@@ -67,6 +68,25 @@ struct EventPair {
   }
 };
 
+#if defined(LABS_BACKEND_CUDA)
+using WaitValue32 = CUresult (*)(CUstream, CUdeviceptr, cuuint32_t, unsigned int);
+
+WaitValue32 wait_value32() {
+  static WaitValue32 fn = [] {
+    void* p = nullptr;
+    cudaDriverEntryPointQueryResult status{};
+    if (cudaGetDriverEntryPointByVersion("cuStreamWaitValue32", &p, 12000, cudaEnableDefault, &status) !=
+            cudaSuccess ||
+        status != cudaDriverEntryPointSuccess) {
+      (void)cudaGetLastError();
+      p = nullptr;
+    }
+    return reinterpret_cast<WaitValue32>(p);
+  }();
+  return fn;
+}
+#endif
+
 // Holds the stream until every launch of a sample is queued (nvbench's "blocking kernel"
 // idea, done with a stream memory wait): otherwise the start event can fire while the
 // host is still launching, and a short kernel's time would include launch latency. A
@@ -100,7 +120,8 @@ class LaunchGate {
 #if defined(LABS_BACKEND_CUDA)
     if (!usable()) return;
     ++generation_;
-    if (cuStreamWaitValue32(stream, dev_, generation_, CU_STREAM_WAIT_VALUE_GEQ) != CUDA_SUCCESS) {
+    const WaitValue32 wait = wait_value32();
+    if (!wait || wait(stream, dev_, generation_, CU_STREAM_WAIT_VALUE_GEQ) != CUDA_SUCCESS) {
       enabled_ = false;
       return;
     }
