@@ -4,9 +4,11 @@
 /// kernel adds 1 to a counter, so the check is "the counter reads N": a launch that was
 /// dropped, merged or never ran fails it.
 ///
-/// What the numbers mean: eager = the rate at which the CPU can submit launches and the GPU
-/// retire them, whichever is slower (for an empty kernel usually the CPU side); a graph node
-/// = the GPU front end walking a prebuilt dependency chain. A kernel shorter than these
+/// What the numbers mean: the harness queues each sample's launches behind a stream memory
+/// wait (lab::time_gpu's launch gate), so eager = the GPU-side cost of retiring N queued
+/// launches; the CPU's submission cost is not inside the events (before the gate it was, and
+/// this row read ~3 us per launch instead of ~1.8); a graph node = the GPU front end walking a
+/// prebuilt dependency chain. A kernel shorter than these
 /// numbers is launch-bound: fusing or graphing it is the fix (topic 01, topic 05).
 #include <memory>
 

@@ -96,11 +96,18 @@ std::string result_key(const lab::Json& w, const std::string& l2) {
                      w["hidden"].get<std::size_t>(), w["dtype"].get<std::string>(), l2);
 }
 
-void record(Results& results, const lab::Json& row) {
+/// `copy_gbps` is the cached ceiling: the rows session.run() returns do not carry pct_copy_bw yet
+/// (write_row adds it to the journal's copy), so the percentage is computed here the same way.
+void record(Results& results, const lab::Json& row, double copy_gbps) {
   Measured m;
   m.median_ms = row["time_ms"]["median"].get<double>();
   m.launches = row["launches"].is_number() ? row["launches"].get<long>() : -1;
-  m.pct_copy = row["pct_copy_bw"].is_number() ? row["pct_copy_bw"].get<double>() : -1;
+  if (row.contains("pct_copy_bw") && row["pct_copy_bw"].is_number()) {
+    m.pct_copy = row["pct_copy_bw"].get<double>();
+  } else {
+    const double bytes = row.value("bytes", 0.0);
+    if (bytes > 0 && m.median_ms > 0 && copy_gbps > 0) m.pct_copy = 100 * bytes / (m.median_ms * 1e-3) / 1e9 / copy_gbps;
+  }
   results[result_key(row["workload"], row["l2"].get<std::string>())][row["variant"].get<std::string>()] = m;
 }
 
@@ -267,7 +274,7 @@ int run_on_gpu(lab::LabSession& session, const std::vector<Entry>& entries, cons
         if (!e->compared_with.empty()) c.extra["compared_with"] = e->compared_with;
 
         for (const lab::Json& row : session.run(c)) {
-          record(results, row);
+          record(results, row, session.ceilings().copy_gbps);
           if (row["launches"].is_number() && row["launches"].get<long>() != e->launches)
             std::cerr << fmt::format("  NOTE {}: CUPTI counted {} launches per step, the version declares {}\n",
                                      e->info.id, row["launches"].get<long>(), e->launches);
