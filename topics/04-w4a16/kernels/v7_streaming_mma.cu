@@ -62,6 +62,16 @@
 ///   If evict-first does not spare the dirty lines: ~16 us at M = 1, ~18 us at M = 16.
 ///   70b-gateup (8192 -> 57344), M = 1: ~68 us (~3.6x cuBLAS; v5 90.1 us).
 ///
+/// MEASURED (run 20261121T123428Z-f07b, commit e66fdf3; launch-gated, clean cold L2): a
+/// regression. M = 1: 8b-gate 22.78 us, 8b-down 21.22 us (v5 19.34 / 18.46); M = 16: 30.74 /
+/// 28.30 us (v5 29.87 / 35.54); 70b-gateup M = 1: 124.21 us (v5 88.64). Slower than v5 at 39
+/// of the 45 bf16 int4-sym points; faster at 8b-o M = 1, 2 and at M = 16 on four shapes.
+/// ncu, 8b-gate M = 1: DRAM throughput 29% of peak, 102 registers -> 2 blocks (16 warps) per
+/// SM, achieved occupancy 20.6%, 0.85 waves, SMs active 79% of the elapsed cycles. The ring
+/// did not keep the bytes in flight the design counted, and the write-back hypothesis of item
+/// 3 is refuted: with the flush read back, v5's M = 1 intercept fell only 10.2 -> 8.8 us.
+/// Details and the fits: topics/04-w4a16/README.md, sections 4 and 6.
+///
 /// Profiler: `ncu --section MemoryWorkloadAnalysis --section Occupancy --section
 /// WarpStateStats -k regex:w4_stream` — dram__bytes_read.sum ~ the byte model; and, with
 /// `--cache-control none` (ncu's own flush cleans L2 and would hide it) after the lab's
