@@ -92,6 +92,29 @@ __device__ __forceinline__ void online_update(GroupState& st, float (&s)[kKeysPe
   }
 }
 
+/// Log-sum-exp merge of `kGroups` partial softmax states held in shared memory (s_m, s_l:
+/// [groups][G]; s_acc: [groups][G][D]) for output dimension d. Shared by the block-local
+/// merges of v3/v4/v6 (lane groups) and v7/v8 (warps).
+template <int kGroups>
+__device__ __forceinline__ void merge_partials(const float* s_m, const float* s_l, const float* s_acc, int d,
+                                               float (&M)[kGqaGroup], float (&L)[kGqaGroup], float (&A)[kGqaGroup]) {
+#pragma unroll
+  for (int h = 0; h < kGqaGroup; ++h) {
+    M[h] = -INFINITY;
+#pragma unroll
+    for (int g = 0; g < kGroups; ++g) M[h] = fmaxf(M[h], s_m[g * kGqaGroup + h]);
+    L[h] = 0.f;
+    A[h] = 0.f;
+#pragma unroll
+    for (int g = 0; g < kGroups; ++g) {
+      const float mg = s_m[g * kGqaGroup + h];
+      const float w = mg == -INFINITY ? 0.f : exp2f(mg - M[h]);
+      L[h] += w * s_l[g * kGqaGroup + h];
+      A[h] += w * s_acc[(g * kGqaGroup + h) * kHeadDim + d];
+    }
+  }
+}
+
 /// Merges the block's 8 lane groups, then writes the output (splits == 1) or this split's
 /// partial and, if this block is the last of its (b, kvh) to finish, the combined output.
 /// Must be called by all kThreads threads, with no shared-memory reads of `scratch` pending.
@@ -117,19 +140,7 @@ __device__ void finish_block(const GroupState& st, float* scratch, T* __restrict
 
   const int d = tid;  // kThreads == kHeadDim
   float M[kGqaGroup], L[kGqaGroup], A[kGqaGroup];
-#pragma unroll
-  for (int h = 0; h < kGqaGroup; ++h) {
-    M[h] = -INFINITY;
-    for (int g = 0; g < kKeyGroups; ++g) M[h] = fmaxf(M[h], s_m[g * kGqaGroup + h]);
-    L[h] = 0.f;
-    A[h] = 0.f;
-    for (int g = 0; g < kKeyGroups; ++g) {
-      const float mg = s_m[g * kGqaGroup + h];
-      const float w = mg == -INFINITY ? 0.f : exp2f(mg - M[h]);
-      L[h] += w * s_l[g * kGqaGroup + h];
-      A[h] += w * s_acc[(g * kGqaGroup + h) * kHeadDim + d];
-    }
-  }
+  merge_partials<kKeyGroups>(s_m, s_l, s_acc, d, M, L, A);
 
   if (sp.splits == 1) {
 #pragma unroll

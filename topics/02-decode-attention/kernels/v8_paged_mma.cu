@@ -349,21 +349,7 @@ __global__ void __launch_bounds__(kThreads, 3)
 
   const int d = tid;  // kThreads == kHeadDim
   float M[kGqaGroup], L[kGqaGroup], A[kGqaGroup];
-#pragma unroll
-  for (int h = 0; h < kGqaGroup; ++h) {
-    M[h] = -INFINITY;
-#pragma unroll
-    for (int w = 0; w < kV8Warps; ++w) M[h] = fmaxf(M[h], s_m[w * kGqaGroup + h]);
-    L[h] = 0.f;
-    A[h] = 0.f;
-#pragma unroll
-    for (int w = 0; w < kV8Warps; ++w) {
-      const float mw = s_m[w * kGqaGroup + h];
-      const float wt = mw == -INFINITY ? 0.f : exp2f(mw - M[h]);
-      L[h] += wt * s_l[w * kGqaGroup + h];
-      A[h] += wt * s_acc[(w * kGqaGroup + h) * kHeadDim + d];
-    }
-  }
+  merge_partials<kV8Warps>(s_m, s_l, s_acc, d, M, L, A);
 
   if (sp.splits == 1) {
 #pragma unroll
