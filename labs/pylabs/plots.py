@@ -17,6 +17,7 @@ import sys
 from typing import Dict, List, Optional, Sequence
 
 from . import selection as sel
+from . import sweeps
 from .journal import Row, gpu_name, median_ms, read_journal, workload_key
 
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -35,11 +36,15 @@ def speedup_name(lab: str) -> str:
     return f"{lab}-speedup-vs-m.svg"
 
 
+def copy_vs_size_name(lab: str) -> str:
+    return f"{lab}-copy-vs-size.svg"
+
+
 def existing_plots(plots_dir: str, labs: Sequence[str]) -> Dict[str, List[str]]:
     """{lab: [its plot files], "*": [cross-topic plots]} for the files that exist."""
     out: Dict[str, List[str]] = {}
     for lab in labs:
-        files = [os.path.join(plots_dir, n) for n in (bars_name(lab), speedup_name(lab))]
+        files = [os.path.join(plots_dir, n) for n in (bars_name(lab), speedup_name(lab), copy_vs_size_name(lab))]
         files = [f for f in files if os.path.exists(f)]
         if files:
             out[lab] = files
@@ -114,8 +119,10 @@ def _label(r: Row) -> str:
 
 def bar_panels(rows: List[Row], lab: str):
     """[(title, metric_name, [(label, value or None, kind)])] for the topic's main workloads
-    on its newest GPU: cold L2 when there are cold rows, largest workloads (by bytes) first."""
-    latest = [r for r in sel.latest(rows) if r["lab"] == lab and r["kind"] in ("lab", "vendor")]
+    on its newest GPU: cold L2 when there are cold rows, largest workloads (by bytes) first.
+    Topic 00's size sweeps have their own plot (one panel per size would crowd out the rest)."""
+    latest = [r for r in sel.latest(rows) if r["lab"] == lab and r["kind"] in ("lab", "vendor")
+              and r["variant"] not in sweeps.SWEEP_VARIANTS]
     gpu = _newest_gpu(latest)
     if gpu is None:
         return gpu, []
@@ -324,6 +331,77 @@ def plot_speedup_vs_m(rows: List[Row], lab: str, path: str) -> Optional[str]:
     return _save(fig, path)
 
 
+def copy_vs_size_data(rows: List[Row], lab: str):
+    """(gpu, {sweep variant: [(bytes moved, median ms)]}, floor-empty-cold ms or None,
+    measured HBM copy GB/s or None) for topic 00's sweeps on the newest GPU that has them."""
+    swept = [r for r in rows if r["lab"] == lab and r["kind"] == "lab" and r["variant"] in sweeps.SWEEP_VARIANTS]
+    gpu = _newest_gpu(swept)
+    if gpu is None:
+        return None, {}, None, None
+    series = {v: sweeps.sweep_points(rows, gpu, v, lab) for v in sweeps.SWEEP_VARIANTS}
+    series = {v: pts for v, pts in series.items() if pts}
+    copy_gbps, _ = _ceiling_rows(rows, gpu)
+    return gpu, series, sweeps.floor_ms(rows, gpu, lab), copy_gbps
+
+
+def _bytes_label(b: float) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if b >= size:
+            return f"{b / size:g} {unit}"
+    return f"{b:g} B"
+
+
+SWEEP_STYLE = {sweeps.MEMCPY_SWEEP: ("cudaMemcpyAsync", "o", LAB_COLOR),
+               sweeps.KERNEL_SWEEP: ("16-byte copy kernel", "s", "#2ca02c")}
+
+
+def plot_copy_vs_size(rows: List[Row], lab: str, path: str) -> Optional[str]:
+    """Left: achieved GB/s against bytes moved, with the HBM copy ceiling. Right: time against
+    bytes moved, with the empty cold kernel's time (the floor) and bytes / copy bandwidth."""
+    gpu, series, floor, copy_gbps = copy_vs_size_data(rows, lab)
+    if not series:
+        return None
+    plt = _pyplot()
+    fig, (rate_ax, time_ax) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
+    xs = sorted({b for pts in series.values() for b, _ in pts})
+    for variant, pts in series.items():
+        label, marker, color = SWEEP_STYLE[variant]
+        b = [p[0] for p in pts]
+        rate_ax.plot(b, [x / (ms * 1e-3) / 1e9 for x, ms in pts], marker=marker, color=color, label=label)
+        time_ax.plot(b, [ms * 1e3 for _, ms in pts], marker=marker, color=color, label=label)
+    if copy_gbps:
+        rate_ax.axhline(copy_gbps, color="0.4", linestyle="--", linewidth=0.9,
+                        label=f"measured HBM copy ceiling {copy_gbps:,.0f} GB/s")
+        # The time a copy would take with no fixed cost at all: bytes at the ceiling's rate.
+        time_ax.plot(xs, [x / (copy_gbps * 1e9) * 1e6 for x in xs], color="0.4", linestyle=":", linewidth=1,
+                     label="bytes / HBM copy ceiling (no fixed cost)")
+    if floor:
+        time_ax.axhline(floor * 1e3, color="#d62728", linestyle="--", linewidth=0.9,
+                        label=f"one empty kernel, cold: {floor * 1e3:.2f} µs (floor-empty-cold)")
+    ticks = xs[::2] if len(xs) > 7 else xs
+    for ax in (rate_ax, time_ax):
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([_bytes_label(t) for t in ticks], rotation=30, ha="right")
+        ax.minorticks_off()
+        ax.set_xlabel("bytes moved per copy (read + write = 2 x buffer)")
+        ax.grid(True, which="both", linewidth=0.3)
+        ax.legend(fontsize=7, loc="upper left")
+    rate_ax.set_ylabel("achieved GB/s (bytes moved / median time)")
+    top = max([copy_gbps or 0.0] + [b / (ms * 1e-3) / 1e9 for pts in series.values() for b, ms in pts])
+    rate_ax.set_ylim(0, top * 1.08)
+    rate_ax.set_title("rate against size, cold L2", fontsize=9, loc="left")
+    time_ax.set_yscale("log")
+    # Down to half the fastest measured time (or the floor): the no-fixed-cost line runs on
+    # below that, and showing it there would squash the measured part.
+    low = min([ms for pts in series.values() for _, ms in pts] + ([floor] if floor else []))
+    time_ax.set_ylim(bottom=low * 1e3 / 2)
+    time_ax.set_ylabel("median time (µs)")
+    time_ax.set_title("time against size, cold L2", fontsize=9, loc="left")
+    fig.suptitle(f"{lab}: device copy against size on {gpu}")
+    return _save(fig, path)
+
+
 def render_all(journal_path: str, plots_dir: str) -> List[str]:
     rows = read_journal(journal_path)
     written: List[str] = []
@@ -334,6 +412,10 @@ def render_all(journal_path: str, plots_dir: str) -> List[str]:
             written.append(p)
         if lab.startswith("04-"):
             p = plot_speedup_vs_m(rows, lab, os.path.join(plots_dir, speedup_name(lab)))
+            if p:
+                written.append(p)
+        if lab.startswith("00-"):
+            p = plot_copy_vs_size(rows, lab, os.path.join(plots_dir, copy_vs_size_name(lab)))
             if p:
                 written.append(p)
     p = plot_roofline(rows, os.path.join(plots_dir, ROOFLINE))

@@ -47,8 +47,8 @@ for step in "$@"; do
       IFS=' ' read -r -a a <<< "${step#profile:}"
       log "ncu ${a[0]}"
       timeout 240 ncu --clock-control none -k "regex:${a[1]}" -c 2 --section SpeedOfLight --section MemoryWorkloadAnalysis \
-        --section Occupancy --section LaunchStats "${a[@]:2}" --profile --journal - > "$OUT/ncu-${a[0]}.log" 2>&1
-      echo "exit $?"; grep -E "DRAM Throughput|Memory Throughput|Duration|Achieved Occupancy|Registers Per" "$OUT/ncu-${a[0]}.log" | head -n 12 ;;
+        --section Occupancy --section LaunchStats --section WarpStateStats --section SchedulerStats "${a[@]:2}" --profile --journal - > "$OUT/ncu-${a[0]}.log" 2>&1
+      echo "exit $?"; grep -E "DRAM Throughput|Duration|Achieved Occupancy|Registers Per|Warp Cycles Per Issued|Waves Per SM|No Eligible" "$OUT/ncu-${a[0]}.log" | head -n 20 ;;
     lab:*)
       IFS=' ' read -r -a a <<< "${step#lab:}"
       exe=$(ls build/cuda/topics/${a[0]}*/lab-${a[0]}* 2>/dev/null | head -n 1)

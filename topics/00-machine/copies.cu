@@ -71,13 +71,13 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
+}  // namespace
+
 lab::Json copy_workload(std::size_t bytes, int repeats) {
   lab::Json w = {{"op", "d2d-copy"}, {"bytes_per_buffer", bytes}, {"dtype", "fp32"}};
   if (repeats > 1) w["repeats"] = repeats;
   return w;
 }
-
-}  // namespace
 
 void fill_pattern(void* dst, std::size_t bytes, std::uint32_t seed, cudaStream_t s) {
   const std::size_t words = bytes / 4;
@@ -146,25 +146,18 @@ void copy_kernel(void* dst, const void* src, std::size_t bytes, unsigned blocks,
 namespace {
 
 /// Both device-to-device HBM copies: 2 x hbm_bytes, the source filled with the pattern once.
-struct HbmBuffers {
-  lab::DeviceBytes src, dst;
-  static constexpr std::uint32_t kSeed = 1;
-  HbmBuffers(std::size_t bytes, cudaStream_t s) : src(bytes), dst(bytes) {
-    fill_pattern(src.get(), bytes, kSeed, s);
-    LABS_CHECK(cudaStreamSynchronize(s));
-  }
-};
-
-std::shared_ptr<HbmBuffers> hbm_buffers(Context& ctx) {
-  return std::make_shared<HbmBuffers>(ctx.sizes.hbm_bytes, ctx.session.stream());
-}
-
-std::optional<double> gbps_of(const std::optional<lab::Json>& row) {
-  if (!row || !(*row)["gbps"].is_number()) return std::nullopt;
-  return (*row)["gbps"].get<double>();
+std::shared_ptr<CopyBuffers> hbm_buffers(Context& ctx) {
+  constexpr std::uint32_t kHbmSeed = 1;
+  return std::make_shared<CopyBuffers>(ctx.sizes.hbm_bytes, kHbmSeed, ctx.session.stream());
 }
 
 }  // namespace
+
+CopyBuffers::CopyBuffers(std::size_t bytes, std::uint32_t pattern_seed, cudaStream_t s)
+    : src(bytes), dst(bytes), seed(pattern_seed) {
+  fill_pattern(src.get(), bytes, seed, s);
+  LABS_CHECK(cudaStreamSynchronize(s));
+}
 
 std::optional<double> d2d_copy_hbm(Context& ctx) {
   const std::size_t bytes = ctx.sizes.hbm_bytes;
@@ -180,10 +173,10 @@ std::optional<double> d2d_copy_hbm(Context& ctx) {
   };
   c.poison = [buf](cudaStream_t s) { buf->dst.poison(s); };
   c.check = [buf, bytes, st] {
-    return pattern_check(count_mismatches(buf->dst.get(), bytes, HbmBuffers::kSeed, st), bytes, "destination");
+    return pattern_check(count_mismatches(buf->dst.get(), bytes, buf->seed, st), bytes, "destination");
   };
   c.extra = {{"method", "cudaMemcpyAsync device-to-device (what torch's copy_ calls for contiguous tensors)"}};
-  return gbps_of(measure_fixed(ctx, c, {lab::L2Mode::cold, 0, true, true}));
+  return row_number(measure_fixed(ctx, c, {lab::L2Mode::cold, 0, true, true}), "gbps");
 }
 
 std::optional<double> d2d_copy_kernel_hbm(Context& ctx) {
@@ -200,11 +193,11 @@ std::optional<double> d2d_copy_kernel_hbm(Context& ctx) {
   c.run = [buf, bytes, blocks](cudaStream_t s) { copy_kernel(buf->dst.get(), buf->src.get(), bytes, blocks, s); };
   c.poison = [buf](cudaStream_t s) { buf->dst.poison(s); };
   c.check = [buf, bytes, st] {
-    return pattern_check(count_mismatches(buf->dst.get(), bytes, HbmBuffers::kSeed, st), bytes, "destination");
+    return pattern_check(count_mismatches(buf->dst.get(), bytes, buf->seed, st), bytes, "destination");
   };
   c.extra = {{"method", fmt::format("copy kernel: 16-byte vectors, 2 per thread in flight, {} blocks x {} threads",
                                     blocks, kThreads)}};
-  return gbps_of(measure_fixed(ctx, c, {lab::L2Mode::cold, 0, true}));
+  return row_number(measure_fixed(ctx, c, {lab::L2Mode::cold, 0, true}), "gbps");
 }
 
 std::optional<double> d2d_copy_l2(Context& ctx) {
@@ -230,7 +223,7 @@ std::optional<double> d2d_copy_l2(Context& ctx) {
   };
   c.extra = {{"method", "cudaMemcpyAsync device-to-device, source and destination resident in L2 (warm)"},
              {"l2_bytes", ctx.session.gpu().l2_bytes}};
-  return gbps_of(measure_fixed(ctx, c, {lab::L2Mode::warm, 0, true}));
+  return row_number(measure_fixed(ctx, c, {lab::L2Mode::warm, 0, true}), "gbps");
 }
 
 namespace {
@@ -293,7 +286,7 @@ std::optional<double> host_copy(Context& ctx, bool to_device, bool pinned) {
   c.extra = {{"method", fmt::format("cudaMemcpyAsync {} with {} host memory", to_device ? "host-to-device"
                                                                                          : "device-to-host",
                                     where)}};
-  return gbps_of(measure_fixed(ctx, c, {lab::L2Mode::cold, 0}));
+  return row_number(measure_fixed(ctx, c, {lab::L2Mode::cold, 0}), "gbps");
 }
 
 }  // namespace machine

@@ -4,7 +4,8 @@
 /// (eager, per graph node), event-pair overhead and the cuBLAS dense bf16 GEMM rate — writes
 /// one checked journal row per measurement, caches them as lab::Ceilings (every later lab
 /// reports "% of measured copy bandwidth" from that cache) and prints them with the machine
-/// balance.
+/// balance. Informational rows beside them: the timing floor (one empty kernel, cold and
+/// warm) and device copies swept over sizes (one row per size).
 ///
 /// Run: build/cuda/topics/00-machine/lab-00-machine            (everything, ~20-40 s)
 ///      build/cuda/topics/00-machine/lab-00-machine --quick    (smaller sizes; not cached)
@@ -40,6 +41,7 @@ struct Measurement {
   CeilingField field;            ///< where its number goes; nullptr = informational row
   lab::L2Mode mode;              ///< the L2 state that defines it
   bool cuda_only;
+  bool per_sweep_size = false;   ///< one row per size of Sizes::sweep_bytes, not one row
 };
 
 const std::vector<Measurement>& measurements() {
@@ -61,6 +63,14 @@ const std::vector<Measurement>& measurements() {
       {"launch-graph-node", "a graph of empty-kernel nodes, replayed (us per node)", &C::launch_graph_node_us,
        L2Mode::warm, false},
       {"event-overhead", "an empty event pair (us)", &C::event_overhead_us, L2Mode::warm, false},
+      {"floor-empty-cold", "ONE empty kernel per sample, L2 flushed before it: the timing floor of a cold row (us)",
+       nullptr, L2Mode::cold, false},
+      {"floor-empty-warm", "ONE empty kernel per sample, L2 not flushed: the timing floor of a warm row (us)",
+       nullptr, L2Mode::warm, false},
+      {"d2d-copy-sweep", "cudaMemcpyAsync device copy at 256 KiB .. --sweep-max-mib per buffer, one row per size (GB/s)",
+       nullptr, L2Mode::cold, false, true},
+      {"d2d-copy-kernel-sweep", "the same sizes by the 16-byte vector copy kernel, one row per size (GB/s)", nullptr,
+       L2Mode::cold, false, true},
       {"cublas-bf16-gemm", "cuBLAS dense bf16 GEMM, fp32 accumulate, 8192^3, random data (TFLOP/s)",
        &C::bf16_tflops, L2Mode::cold, true},
   };
@@ -91,7 +101,7 @@ int print_list(bool json) {
     return 0;
   }
   for (const auto& m : measurements())
-    std::cout << fmt::format("{:<20} {:4} {}\n", m.variant, lab::to_string(m.mode), m.what);
+    std::cout << fmt::format("{:<22} {:4} {}\n", m.variant, lab::to_string(m.mode), m.what);
   return 0;
 }
 
@@ -107,6 +117,10 @@ std::optional<double> dispatch(const std::string& v, machine::Context& ctx) {
   if (v == "launch-eager") return machine::launch_eager(ctx);
   if (v == "launch-graph-node") return machine::launch_graph_node(ctx);
   if (v == "event-overhead") return machine::event_overhead(ctx);
+  if (v == "floor-empty-cold") return machine::floor_empty(ctx, lab::L2Mode::cold);
+  if (v == "floor-empty-warm") return machine::floor_empty(ctx, lab::L2Mode::warm);
+  if (v == "d2d-copy-sweep") return machine::d2d_copy_sweep(ctx);
+  if (v == "d2d-copy-kernel-sweep") return machine::d2d_copy_kernel_sweep(ctx);
 #if defined(LABS_BACKEND_CUDA)
   if (v == "cublas-bf16-gemm") return machine::cublas_bf16_gemm(ctx);
 #endif
@@ -176,7 +190,8 @@ int run_on_gpu(lab::LabSession& session, machine::Sizes sizes, bool l2_given) {
   }
 
   machine::Context ctx{session, sizes};
-  ctx.total = static_cast<int>(selected.size());
+  for (const Measurement* m : selected)  // progress counts rows: a sweep writes one per size
+    ctx.total += m->per_sweep_size ? static_cast<int>(sizes.sweep_bytes.size()) : 1;
   lab::Ceilings measured;
   std::vector<CeilingField> got;
   for (const Measurement* m : selected) {
@@ -207,9 +222,11 @@ int run_on_gpu(lab::LabSession& session, machine::Sizes sizes, bool l2_given) {
 #endif
 
 int run_lab(int argc, char** argv) {
-  lab::LabCli cli(kLab, "Machine ceilings: copy bandwidths, launch latency, event overhead, cuBLAS bf16 rate");
+  lab::LabCli cli(kLab,
+                 "Machine ceilings: copy bandwidths, launch latency, event overhead, cuBLAS bf16 rate; "
+                 "the timing floor and copy-size sweeps");
   machine::Sizes sizes;
-  std::size_t hbm_mib = 0, l2_mib = 0, host_mib = 0;
+  std::size_t hbm_mib = 0, l2_mib = 0, host_mib = 0, sweep_max_mib = 0, sweep_kib = 0;
   int launches = 0, gemm_n = 0, l2_repeats = 0;
   CLI::App& app = cli.app();
   app.add_option("--hbm-mib", hbm_mib, "MiB per buffer of the HBM-sized device copies (default 2048; --quick 256)")
@@ -223,6 +240,16 @@ int run_lab(int argc, char** argv) {
       ->check(lab::positive());
   app.add_option("--gemm-n", gemm_n, "m = n = k of the cuBLAS GEMM (default 8192; --quick 2048)")
       ->check(lab::positive());
+  CLI::Option* max_opt =
+      app.add_option("--sweep-max-mib", sweep_max_mib,
+                     "largest buffer of the copy sweeps: 256 KiB, 512 KiB, ... doubling up to this many MiB "
+                     "(default 1024; --quick 64)")
+          ->check(lab::positive());
+  // A sweep row's command must rerun that one row: --sweep-kib names its size (sizes start
+  // below 1 MiB, hence KiB).
+  app.add_option("--sweep-kib", sweep_kib, "run the copy sweeps at this one buffer size, in KiB, instead")
+      ->check(lab::positive())
+      ->excludes(max_opt);
   if (auto rc = cli.parse(argc, argv)) return *rc;
   const lab::CommonOptions& opt = cli.common();
 
@@ -243,6 +270,8 @@ int run_lab(int argc, char** argv) {
   sizes.host_bytes = (host_mib ? host_mib : (quick ? 32 : 256)) << 20;
   sizes.launches = launches ? launches : (quick ? 100 : 1000);
   sizes.gemm_n = gemm_n ? gemm_n : (quick ? 2048 : 8192);
+  sizes.sweep_bytes = sweep_kib ? std::vector<std::size_t>{sweep_kib << 10}
+                                : machine::sweep_sizes((sweep_max_mib ? sweep_max_mib : (quick ? 64 : 1024)) << 20);
 
   lab::LabSession session(kLab, opt, argc, argv);
   std::string why;

@@ -41,23 +41,7 @@ __global__ void spin_kernel(unsigned long long duration) {
 #endif
 }
 
-lab::CheckResult counter_check(const lab::DeviceBytes& counter, unsigned expected, cudaStream_t s) {
-  unsigned got = 0;
-  LABS_CHECK(cudaMemcpyAsync(&got, counter.get(), sizeof got, cudaMemcpyDeviceToHost, s));
-  LABS_CHECK(cudaStreamSynchronize(s));
-  lab::CheckResult r;
-  r.n = 1;
-  r.pass = got == expected;
-  r.n_bad = r.pass ? 0 : 1;
-  r.max_abs = static_cast<double>(got > expected ? got - expected : expected - got);
-  r.tol_used = r.pass ? 0.0 : 1e9;
-  r.note = fmt::format("counter reads {} after {} kernels", got, expected);
-  return r;
-}
-
 constexpr double kSpinUs = 100;  // the event check's known interval
-
-lab::Json launch_workload(int kernels) { return {{"op", "empty-kernel"}, {"kernels", kernels}, {"dtype", "none"}}; }
 
 /// A graph of n tick nodes in a chain, captured from a private stream.
 struct TickGraph {
@@ -83,12 +67,23 @@ struct TickGraph {
   TickGraph& operator=(const TickGraph&) = delete;
 };
 
-std::optional<double> latency_of(const std::optional<lab::Json>& row) {
-  if (!row || !(*row)["latency_us"].is_number()) return std::nullopt;
-  return (*row)["latency_us"].get<double>();
+}  // namespace
+
+lab::CheckResult counter_check(const unsigned* device_counter, unsigned expected, cudaStream_t s) {
+  unsigned got = 0;
+  LABS_CHECK(cudaMemcpyAsync(&got, device_counter, sizeof got, cudaMemcpyDeviceToHost, s));
+  LABS_CHECK(cudaStreamSynchronize(s));
+  lab::CheckResult r;
+  r.n = 1;
+  r.pass = got == expected;
+  r.n_bad = r.pass ? 0 : 1;
+  r.max_abs = static_cast<double>(got > expected ? got - expected : expected - got);
+  r.tol_used = r.pass ? 0.0 : 1e9;
+  r.note = fmt::format("counter reads {} after {} kernels", got, expected);
+  return r;
 }
 
-}  // namespace
+lab::Json launch_workload(int kernels) { return {{"op", "empty-kernel"}, {"kernels", kernels}, {"dtype", "none"}}; }
 
 void launch_ticks(unsigned* counter, int n, cudaStream_t s) {
   for (int i = 0; i < n; ++i) {
@@ -131,9 +126,9 @@ std::optional<double> launch_eager(Context& ctx) {
   c.kernel_regex = "tick_kernel";
   c.run = [counter, n](cudaStream_t s) { launch_ticks(counter->as<unsigned>(), n, s); };
   c.poison = [counter](cudaStream_t s) { LABS_CHECK(cudaMemsetAsync(counter->get(), 0, sizeof(unsigned), s)); };
-  c.check = [counter, n, st] { return counter_check(*counter, static_cast<unsigned>(n), st); };
+  c.check = [counter, n, st] { return counter_check(counter->as<unsigned>(), static_cast<unsigned>(n), st); };
   c.extra = {{"method", fmt::format("{} back-to-back <<<1,1>>> launches per sample; latency_us = time / {}", n, n)}};
-  return latency_of(measure_fixed(ctx, c, {lab::L2Mode::warm, static_cast<double>(n)}));
+  return row_number(measure_fixed(ctx, c, {lab::L2Mode::warm, static_cast<double>(n)}), "latency_us");
 }
 
 std::optional<double> launch_graph_node(Context& ctx) {
@@ -148,9 +143,9 @@ std::optional<double> launch_graph_node(Context& ctx) {
   c.kernel_regex = "tick_kernel";
   c.run = [graph, counter](cudaStream_t s) { LABS_CHECK(cudaGraphLaunch(graph->exec, s)); };
   c.poison = [counter](cudaStream_t s) { LABS_CHECK(cudaMemsetAsync(counter->get(), 0, sizeof(unsigned), s)); };
-  c.check = [counter, n, st] { return counter_check(*counter, static_cast<unsigned>(n), st); };
+  c.check = [counter, n, st] { return counter_check(counter->as<unsigned>(), static_cast<unsigned>(n), st); };
   c.extra = {{"method", fmt::format("one cudaGraphLaunch of a {}-node chain per sample; latency_us = time / {}", n, n)}};
-  return latency_of(measure_fixed(ctx, c, {lab::L2Mode::warm, static_cast<double>(n)}));
+  return row_number(measure_fixed(ctx, c, {lab::L2Mode::warm, static_cast<double>(n)}), "latency_us");
 }
 
 std::optional<double> event_overhead(Context& ctx) {
@@ -178,7 +173,7 @@ std::optional<double> event_overhead(Context& ctx) {
     return r;
   };
   c.extra = {{"method", "cudaEventRecord x2 back to back, elapsed time; latency_us = median"}};
-  return latency_of(measure_fixed(ctx, c, {lab::L2Mode::warm, 1.0}));
+  return row_number(measure_fixed(ctx, c, {lab::L2Mode::warm, 1.0}), "latency_us");
 }
 
 }  // namespace machine

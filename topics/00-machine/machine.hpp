@@ -2,19 +2,24 @@
 /// Topic 00's measurements. Each one builds a lab::Case (workload, byte/FLOP model, run,
 /// reset, check), runs it in the L2 state that defines it (an HBM-sized copy cold, an
 /// L2-resident copy warm, ...) through measure_fixed(), and returns the number that goes into
-/// lab::Ceilings; the lab (lab.cu) lists them, fills the ceilings and caches them.
+/// lab::Ceilings; the lab (lab.cu) lists them, fills the ceilings and caches them. The timing
+/// floor and the copy sweeps (sweep.cu) are informational rows: no ceiling comes from them.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "labs/check.hpp"
+#include "labs/device_buffer.hpp"
 #include "labs/gpu.hpp"
 #include "labs/journal.hpp"
 #include "labs/session.hpp"
 #include "labs/timing.hpp"
+#include "sweep_sizes.hpp"
 
 namespace machine {
 
@@ -26,6 +31,8 @@ struct Sizes {
   std::size_t host_bytes = std::size_t{256} << 20;
   int launches = 1000;                            ///< empty kernels per sample
   int gemm_n = 8192;                              ///< m = n = k
+  /// per buffer, one row per size, for d2d-copy-sweep and d2d-copy-kernel-sweep
+  std::vector<std::size_t> sweep_bytes = sweep_sizes(std::size_t{1} << 30);
 };
 
 /// What the measurements share: the session, the sizes, and the HBM copy bandwidth once
@@ -52,6 +59,9 @@ struct RowOptions {
 /// zero counters). Returns the row written, or nothing (check-only, profile, failure).
 std::optional<lab::Json> measure_fixed(Context& ctx, const lab::Case& c, const RowOptions& ro);
 
+/// A number field of a row measure_fixed wrote ("gbps", "latency_us"); nothing without a row.
+std::optional<double> row_number(const std::optional<lab::Json>& row, const char* field);
+
 // ---- the measurements: each writes its row(s) and returns its ceiling value ----------------
 std::optional<double> d2d_copy_hbm(Context& ctx);          ///< GB/s, cudaMemcpyAsync, cold
 std::optional<double> d2d_copy_kernel_hbm(Context& ctx);   ///< GB/s, 16-byte vector copy kernel, cold
@@ -60,6 +70,10 @@ std::optional<double> host_copy(Context& ctx, bool to_device, bool pinned);  ///
 std::optional<double> launch_eager(Context& ctx);          ///< us per back-to-back empty kernel
 std::optional<double> launch_graph_node(Context& ctx);     ///< us per node of a graph of empty kernels
 std::optional<double> event_overhead(Context& ctx);        ///< us per empty event pair
+std::optional<double> floor_empty(Context& ctx, lab::L2Mode mode);  ///< us for ONE empty kernel (sweep.cu)
+/// One row per size of ctx.sizes.sweep_bytes, cold; returns the GB/s of the largest size.
+std::optional<double> d2d_copy_sweep(Context& ctx);        ///< cudaMemcpyAsync
+std::optional<double> d2d_copy_kernel_sweep(Context& ctx); ///< the 16-byte vector copy kernel
 std::optional<double> cublas_bf16_gemm(Context& ctx);      ///< TFLOP/s, cuBLAS, cold (CUDA only)
 
 // ---- pieces the tests reach directly --------------------------------------------------------
@@ -84,6 +98,31 @@ unsigned copy_kernel_blocks(int sms);
 void launch_ticks(unsigned* counter, int n, cudaStream_t s);
 /// Event-timed spin of `us` microseconds on the GPU clock: the event-pair check (returns ms).
 double timed_spin_ms(double us, cudaStream_t s);
+
+/// The launch rows' check: the device counter must read `expected` (a kernel that was dropped,
+/// merged or ran twice fails it); syncs s.
+lab::CheckResult counter_check(const unsigned* device_counter, unsigned expected, cudaStream_t s);
+/// The workload of the empty-kernel rows: {"op": "empty-kernel", "kernels": n, "dtype": "none"}.
+lab::Json launch_workload(int kernels);
+/// The workload of the device copy rows: {"op": "d2d-copy", "bytes_per_buffer", "dtype", ["repeats"]}.
+lab::Json copy_workload(std::size_t bytes, int repeats);
+
+/// The timing floor: one <<<1,1>>> tick per sample, in `mode` (floor-empty-cold / -warm).
+/// Its check: the counter, zeroed by poison, reads 1 after one run.
+lab::Case floor_empty_case(lab::L2Mode mode, cudaStream_t check_stream);
+
+/// A device copy's buffers: src filled with pattern_word(i, seed), dst left to the copy.
+struct CopyBuffers {
+  lab::DeviceBytes src, dst;
+  std::uint32_t seed;
+  CopyBuffers(std::size_t bytes, std::uint32_t seed, cudaStream_t s);
+};
+enum class CopyBy { memcpy, kernel };
+/// One size of a copy sweep, on buffers allocated once at the sweep's largest size: copies the
+/// first `bytes` (a whole number of KiB, at most the buffers' size) of src to dst, and poisons
+/// and checks exactly those `bytes` of dst. `blocks`: copy_kernel's grid (CopyBy::kernel).
+lab::Case copy_sweep_case(std::shared_ptr<const CopyBuffers> buf, std::size_t bytes, CopyBy by, unsigned blocks,
+                          cudaStream_t check_stream);
 
 #if defined(LABS_BACKEND_CUDA)
 /// C = A B in bf16 with fp32 accumulation through cublasGemmEx (column-major, n x n).

@@ -19,7 +19,9 @@ std::optional<lab::Json> measure_fixed(Context& ctx, const lab::Case& c, const R
   lab::LabSession& s = ctx.session;
   const lab::CommonOptions& opt = s.options();
   const cudaStream_t st = s.stream();
-  std::cerr << fmt::format("[{}/{}] {} ({})\n", ++ctx.index, ctx.total, c.variant, lab::to_string(ro.mode));
+  // The workload flags tell apart the rows of one variant (the sizes of a sweep).
+  std::cerr << fmt::format("[{}/{}] {}{} ({})\n", ++ctx.index, ctx.total, c.variant,
+                           c.workload_flags.empty() ? "" : " " + c.workload_flags, lab::to_string(ro.mode));
 
   auto reset_run_check = [&] {
     c.poison(st);
@@ -74,6 +76,11 @@ std::optional<lab::Json> measure_fixed(Context& ctx, const lab::Case& c, const R
   s.write_row(row);
   if (s.failures() > failures_before) return std::nullopt;
   return row;
+}
+
+std::optional<double> row_number(const std::optional<lab::Json>& row, const char* field) {
+  if (!row || !row->contains(field) || !(*row)[field].is_number()) return std::nullopt;
+  return (*row)[field].get<double>();
 }
 
 }  // namespace machine

@@ -64,6 +64,7 @@ struct Shape {
   int S_alloc = 512;  ///< allocated keys per sequence (>= S)
   lab::DType dtype = lab::DType::bf16;
   Layout layout = Layout::contiguous;
+  int splits = 0;     ///< 0: the split-K versions plan their split count; > 0: forced (--splits, exploration)
 
   int group() const { return Hq / Hkv; }
   /// Pages per sequence in the block table (covers S_alloc).
@@ -88,11 +89,19 @@ inline nlohmann::json workload_json(const Shape& s) {
           {"layout", std::string(layout_name(s.layout))}};
 }
 
+/// The workload of a row, with the forced split count when there is one (so a sweep's rows
+/// never stand in for the planned kernel's).
+inline nlohmann::json row_workload_json(const Shape& s) {
+  nlohmann::json w = workload_json(s);
+  if (s.splits > 0) w["splits"] = s.splits;
+  return w;
+}
+
 /// The lab flags that select exactly this workload.
 inline std::string workload_flags(const Shape& s) {
   return "--batch " + std::to_string(s.B) + " --kv-len " + std::to_string(s.S) + " --kv-alloc " +
          std::to_string(s.S_alloc) + " --dtype " + std::string(lab::dtype_name(s.dtype)) + " --layout " +
-         std::string(layout_name(s.layout));
+         std::string(layout_name(s.layout)) + (s.splits > 0 ? " --splits " + std::to_string(s.splits) : "");
 }
 
 /// Fewest bytes a decode step must move: every live K and V element once, q in, out back.

@@ -142,6 +142,7 @@ int main(int argc, char** argv) {
   auto& app = cli.app();
   std::vector<int> batches, kv_lens;
   int kv_alloc = 0;
+  std::vector<int> forced_splits;
   std::vector<std::string> dtypes, layouts;
   app.add_option("--batch", batches, "sequences B, comma separated (default 1,8,32; --quick 3)")
       ->delimiter(',')
@@ -155,6 +156,11 @@ int main(int argc, char** argv) {
   app.add_option("--layout", layouts, "KV cache layouts, comma separated: contiguous,paged16,paged64 (default all)")
       ->delimiter(',')
       ->check(CLI::IsMember({"contiguous", "paged16", "paged64"}));
+  app.add_option("--splits", forced_splits,
+                 "force the split-K count of v4-v8, comma separated, instead of the plan (a sweep: rows carry "
+                 "workload.splits)")
+      ->delimiter(',')
+      ->check(CLI::Range(1, kMaxSplits));
   if (auto rc = cli.parse(argc, argv)) return *rc;
   lab::CommonOptions& opt = cli.common();
   try {
@@ -183,19 +189,22 @@ int main(int argc, char** argv) {
   {
     const std::vector<int> bs = !batches.empty() ? batches : opt.quick ? std::vector<int>{kQuickBatch} : kDefaultBatches;
     const std::vector<int> ss = !kv_lens.empty() ? kv_lens : opt.quick ? kQuickKvLens : kDefaultKvLens;
+    const std::vector<int> splits = forced_splits.empty() ? std::vector<int>{0} : forced_splits;  // 0: planned
     for (int B : bs)
-      for (int S : ss) {
+      for (int S : ss)
+        for (int sp : splits) {
+          Shape s;
+          s.B = B, s.S = S, s.splits = sp;
+          s.S_alloc = kv_alloc > 0 ? kv_alloc : opt.quick ? S + kQuickPadding : S;
+          if (s.S_alloc < S) return cli.usage_error(fmt::format("--kv-alloc {} is below --kv-len {}", kv_alloc, S));
+          plan.shapes.push_back(s);
+        }
+    if (!shape_given && !opt.quick)
+      for (int sp : splits) {
         Shape s;
-        s.B = B, s.S = S;
-        s.S_alloc = kv_alloc > 0 ? kv_alloc : opt.quick ? S + kQuickPadding : S;
-        if (s.S_alloc < S) return cli.usage_error(fmt::format("--kv-alloc {} is below --kv-len {}", kv_alloc, S));
+        s.B = 1, s.S = kLongKvLen, s.splits = sp, s.S_alloc = kv_alloc > kLongKvLen ? kv_alloc : kLongKvLen;
         plan.shapes.push_back(s);
       }
-    if (!shape_given && !opt.quick) {
-      Shape s;
-      s.B = 1, s.S = kLongKvLen, s.S_alloc = kv_alloc > kLongKvLen ? kv_alloc : kLongKvLen;
-      plan.shapes.push_back(s);
-    }
   }
 
   lab::LabSession session(kLabName, opt, argc, argv);
@@ -237,9 +246,19 @@ int main(int argc, char** argv) {
               std::cerr << fmt::format("  FAIL {} {}: prepare: {}\n", id, workload_json(problem.shape).dump(), e.what());
               continue;
             }
+            if (problem.shape.splits > 0) {
+              const auto got = runner.details.find("splits");
+              if (got == runner.details.end() || got->get<int>() != problem.shape.splits) {
+                session.note_skip(id, fmt::format("--splits {}: this version {} at this shape", problem.shape.splits,
+                                                  got == runner.details.end()
+                                                      ? std::string("does not split K")
+                                                      : fmt::format("clamps it to {}", got->get<int>())));
+                continue;
+              }
+            }
             lab::Case c;
             c.variant = id;
-            c.workload = workload_json(problem.shape);
+            c.workload = row_workload_json(problem.shape);
             c.workload_flags = workload_flags(problem.shape);
             c.bytes = model_bytes(problem.shape);
             c.flops = model_flops(problem.shape);

@@ -26,9 +26,11 @@ inline constexpr int kMinKeysPerSplit = 128;
 /// @param sms            multiprocessors on this GPU (cudaDevAttrMultiProcessorCount)
 /// @param blocks_per_sm  resident blocks per SM for this kernel (occupancy API), >= 1
 /// @param tile_keys      keys the kernel consumes per loop iteration (split lengths are a multiple)
+/// @param forced         > 0: use this many splits instead (lab --splits, to sweep the choice),
+///                       clamped to [1, kMaxSplits] and to one key tile per split
 /// Every split is non-empty, splits * keys_per_split >= S, and B * Hkv * splits <= one wave
-/// of resident blocks whenever B * Hkv itself fits in one.
-inline SplitPlan plan_splits(int B, int Hkv, int S, int sms, int blocks_per_sm, int tile_keys) {
+/// of resident blocks whenever B * Hkv itself fits in one (unless forced).
+inline SplitPlan plan_splits(int B, int Hkv, int S, int sms, int blocks_per_sm, int tile_keys, int forced = 0) {
   SplitPlan p;
   const int base_blocks = std::max(1, B * Hkv);
   const int resident = std::max(1, sms) * std::max(1, blocks_per_sm);
@@ -38,6 +40,7 @@ inline SplitPlan plan_splits(int B, int Hkv, int S, int sms, int blocks_per_sm, 
   const int by_length = std::max(1, S / kMinKeysPerSplit);
   want = std::clamp(want, 1, std::min(by_length, kMaxSplits));
   const int tile = std::max(1, tile_keys);
+  if (forced > 0) want = std::clamp(forced, 1, std::min(kMaxSplits, (S + tile - 1) / tile));
   int keys = (S + want - 1) / want;
   keys = (keys + tile - 1) / tile * tile;
   p.keys_per_split = keys;

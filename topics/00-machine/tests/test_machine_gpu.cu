@@ -1,9 +1,12 @@
 /// @file test_machine_gpu.cu
 /// GPU tests of topic 00's checks: each must pass on a correct result and fail on a broken
-/// one (a corrupted word, a short copy, a missing launch, a wrong GEMM element, NaN).
+/// one (a corrupted word, a short copy, a missing launch, a wrong GEMM element, NaN), including
+/// the checks of the timing-floor rows and of the copy sweeps' sub-range copies.
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "labs/device_buffer.hpp"
@@ -84,6 +87,68 @@ TEST_CASE("N empty-kernel launches add N to the counter, and CUPTI counts N laun
   LABS_CHECK(cudaMemcpy(&got, counter.get(), sizeof got, cudaMemcpyDeviceToHost));
   CHECK(got == 37);
   if (c.counted()) CHECK(c.launches == 37);
+}
+
+TEST_CASE("the copy sweeps run 256 KiB to 1 GiB per buffer in doublings by default") {
+  constexpr std::size_t KiB = 1024, MiB = KiB * 1024;
+  const std::vector<std::size_t> said = {256 * KiB, 512 * KiB, 1 * MiB,   2 * MiB,   4 * MiB,   8 * MiB,  16 * MiB,
+                                         32 * MiB,  64 * MiB,  128 * MiB, 256 * MiB, 512 * MiB, 1024 * MiB};
+  CHECK(machine::Sizes{}.sweep_bytes == said);
+  CHECK(machine::sweep_sizes(64 * MiB) == std::vector<std::size_t>(said.begin(), said.begin() + 9));  // --quick
+}
+
+TEST_CASE("a timing-floor row's check passes on one tick and fails on none or two") {
+  const cudaStream_t s = test_stream();
+  for (lab::L2Mode mode : {lab::L2Mode::cold, lab::L2Mode::warm}) {
+    const lab::Case c = machine::floor_empty_case(mode, s);
+    CAPTURE(c.variant);
+    CHECK(c.variant == (mode == lab::L2Mode::cold ? "floor-empty-cold" : "floor-empty-warm"));
+    c.poison(s);
+    c.run(s);
+    const lab::CheckResult one = c.check();
+    CHECK_MESSAGE(one.pass, one.summary());
+    c.poison(s);  // the reset: the counter reads 0, as if the kernel never ran
+    CHECK_FALSE(c.check().pass);
+    c.poison(s);
+    c.run(s);
+    c.run(s);  // two kernels where the row times one
+    const lab::CheckResult two = c.check();
+    CHECK_FALSE(two.pass);
+    CHECK(two.max_abs == 1.0);
+  }
+  lab::DeviceBytes counter(sizeof(unsigned));
+  LABS_CHECK(cudaMemsetAsync(counter.get(), 0, sizeof(unsigned), s));
+  machine::launch_ticks(counter.as<unsigned>(), 3, s);
+  CHECK(machine::counter_check(counter.as<unsigned>(), 3, s).pass);
+  CHECK_FALSE(machine::counter_check(counter.as<unsigned>(), 1, s).pass);
+}
+
+TEST_CASE("a copy sweep size copies and checks exactly its bytes of buffers allocated larger") {
+  const cudaStream_t s = test_stream();
+  const std::size_t full = std::size_t{1} << 20, bytes = std::size_t{256} << 10;
+  auto buf = std::make_shared<const machine::CopyBuffers>(full, 21, s);
+  const unsigned blocks = machine::copy_kernel_blocks(lab::query_gpu(0).sms);
+  for (machine::CopyBy by : {machine::CopyBy::memcpy, machine::CopyBy::kernel}) {
+    const lab::Case c = machine::copy_sweep_case(buf, bytes, by, blocks, s);
+    CAPTURE(c.variant);
+    CHECK(c.workload_flags == "--sweep-kib 256");
+    CHECK(c.bytes == 2.0 * bytes);
+    LABS_CHECK(cudaMemsetAsync(buf->dst.get(), 0, full, s));  // past the range: not the pattern
+    c.poison(s);
+    c.run(s);
+    const lab::CheckResult ok = c.check();  // the rest of dst is zeros: it must not be read
+    CHECK_MESSAGE(ok.pass, ok.summary());
+    CHECK(ok.n == bytes / 4);
+    c.poison(s);  // no copy after the poison: every checked word is wrong
+    CHECK(c.check().n_bad == bytes / 4);
+    c.poison(s);
+    machine::copy_kernel(buf->dst.get(), buf->src.get(), bytes - 16, blocks, s);  // one vector short
+    const lab::CheckResult short_copy = c.check();
+    CHECK_FALSE(short_copy.pass);
+    CHECK(short_copy.n_bad == 4);
+  }
+  CHECK_THROWS_AS(machine::copy_sweep_case(buf, 2 * full, machine::CopyBy::memcpy, blocks, s), std::invalid_argument);
+  CHECK_THROWS_AS(machine::copy_sweep_case(buf, 1000, machine::CopyBy::memcpy, blocks, s), std::invalid_argument);
 }
 
 #if defined(LABS_BACKEND_CUDA)

@@ -43,7 +43,7 @@ Runner prepare_v4(const DeviceProblem& p) {
     using T = typename decltype(tag)::type;
     int sms = 0, per_sm = 0;
     occupancy_of(gqa_decode_kernel<T, ContiguousKV<T>>, 0, &sms, &per_sm);
-    const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kTileKeys);
+    const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kTileKeys, s.splits);
     auto ws = make_split_workspace(s, plan);
     const ContiguousKV<T> kv{static_cast<const T*>(p.k), static_cast<const T*>(p.v), s.S_alloc, s.Hkv};
     const SplitArgs sp = ws->args;

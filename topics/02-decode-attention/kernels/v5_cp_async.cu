@@ -163,7 +163,7 @@ Runner prepare_v5(const DeviceProblem& p) {
                                     static_cast<int>(smem)));
     int sms = 0, per_sm = 0;
     occupancy_of(v5_cp_async_kernel<T>, smem, &sms, &per_sm);
-    const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kTileKeys);
+    const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kTileKeys, s.splits);
     auto ws = make_split_workspace(s, plan);
     const SplitArgs sp = ws->args;
     r.workspace = ws;

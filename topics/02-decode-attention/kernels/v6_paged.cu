@@ -45,7 +45,7 @@ Runner prepare_v6(const DeviceProblem& p) {
     using T = typename decltype(tag)::type;
     int sms = 0, per_sm = 0;
     occupancy_of(gqa_decode_kernel<T, PagedKV<T>>, 0, &sms, &per_sm);
-    const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kTileKeys);
+    const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kTileKeys, s.splits);
     auto ws = make_split_workspace(s, plan);
     const PagedKV<T> kv{static_cast<const T*>(p.k_pages), static_cast<const T*>(p.v_pages), p.block_table,
                         s.max_pages(), log2_exact(P), s.Hkv};

@@ -435,7 +435,7 @@ void prepare_v7_typed(const DeviceProblem& p, Runner& r) {
   auto kernel = v7_mma_stream_kernel<T, kEvictFirst>;
   int sms = 0, per_sm = 0;
   occupancy_of(kernel, 0, &sms, &per_sm);
-  const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kV7BlockKeys);
+  const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kV7BlockKeys, s.splits);
   auto ws = make_split_workspace(s, plan);
   const SplitArgs sp = ws->args;
   r.workspace = ws;

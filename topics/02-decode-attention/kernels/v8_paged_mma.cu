@@ -429,7 +429,7 @@ void prepare_v8_typed(const DeviceProblem& p, Runner& r) {
   auto kernel = v8_paged_mma_kernel<T, kEvictFirst>;
   int sms = 0, per_sm = 0;
   occupancy_of(kernel, 0, &sms, &per_sm);
-  const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kV8BlockKeys);
+  const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kV8BlockKeys, s.splits);
   if (plan.keys_per_split % kV8BlockKeys != 0) throw std::logic_error("v8: a split must be whole 64-key block tiles");
   auto ws = make_split_workspace(s, plan);
   const SplitArgs sp = ws->args;

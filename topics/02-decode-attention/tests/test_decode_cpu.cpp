@@ -127,6 +127,23 @@ TEST_CASE("split plan: covers every key, no empty split, scales with the SM coun
   CHECK(plan_splits(32, 8, 4096, 132, 4, 32).splits == 2);  // 512 blocks, not 768 (1.45 waves)
 }
 
+TEST_CASE("a forced split count (lab --splits) is honoured, clamped, and still covers every key once") {
+  for (int forced : {1, 7, 16, 49, 64, 256})
+    for (int S : {1, 33, 4097, 32768}) {
+      CAPTURE(forced);
+      CAPTURE(S);
+      const SplitPlan p = plan_splits(1, 8, S, 132, 4, 32, forced);
+      CHECK(p.splits >= 1);
+      CHECK(p.keys_per_split % 32 == 0);
+      CHECK(static_cast<long long>(p.splits) * p.keys_per_split >= S);
+      CHECK(static_cast<long long>(p.splits - 1) * p.keys_per_split < S);
+      if (S >= 32 * forced) CHECK(p.splits <= forced);
+    }
+  CHECK(plan_splits(1, 8, 32768, 132, 4, 32, 16).splits == 16);
+  CHECK(plan_splits(1, 8, 32768, 132, 4, 32, 0).splits == plan_splits(1, 8, 32768, 132, 4, 32).splits);
+  CHECK(plan_splits(1, 8, 40, 132, 4, 32, 64).splits == 2);  // at most one 32-key tile per split
+}
+
 TEST_CASE("byte and FLOP models, workload object and flags") {
   Shape s;
   s.B = 8, s.S = 4096, s.S_alloc = 5000, s.dtype = lab::DType::bf16, s.layout = Layout::paged16;
@@ -144,5 +161,10 @@ TEST_CASE("byte and FLOP models, workload object and flags") {
   CHECK(w["layout"] == "paged16");
   CHECK(workload_flags(s) == "--batch 8 --kv-len 4096 --kv-alloc 5000 --dtype bf16 --layout paged16");
   CHECK(s.max_pages() == (5000 + 15) / 16);
+  CHECK(row_workload_json(s) == w);  // a planned row: no "splits" key
+  s.splits = 16;  // a --splits sweep row names its split count and reproduces it
+  CHECK(row_workload_json(s)["splits"] == 16);
+  CHECK_FALSE(workload_json(s).contains("splits"));
+  CHECK(workload_flags(s) == "--batch 8 --kv-len 4096 --kv-alloc 5000 --dtype bf16 --layout paged16 --splits 16");
   CHECK_THROWS_AS(parse_layout("paged32"), std::invalid_argument);
 }

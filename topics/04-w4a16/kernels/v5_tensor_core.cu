@@ -42,6 +42,7 @@
 #include <stdexcept>
 
 #include "kernels/gemv_cuda_core.cuh"
+#include "kernels/mma_dequant.cuh"
 #include "quant/magic.hpp"
 #include "quant/tiled_layout.hpp"
 
@@ -55,61 +56,6 @@ constexpr int kTilesPerWarp = 2;
 constexpr int kBlockN = kMmaWarps * kTilesPerWarp * kTileN;  // 64 columns
 constexpr int kMmaThreads = kMmaWarps * kWarp;
 constexpr int kXPad = 8;  // halves of padding per staged row: conflict-free A-fragment reads
-
-template <class T>
-struct MmaDequant;
-
-template <>
-struct MmaDequant<lab::f16> {
-  struct Zero {
-    std::uint32_t sub, add;
-  };
-  __device__ static Zero zero(int z) {
-    return Zero{magic::twice(magic::f16_1024_plus(z)), magic::twice(magic::f16_minus_64_plus(z))};
-  }
-  /// b[0], b[1]: registers of k-step 2j; b[2], b[3]: of step 2j + 1 (pairs 0..3 of the word).
-  __device__ static void decode(std::uint32_t w, Zero z, std::uint32_t (&b)[4]) {
-    using namespace magic;
-    const __half2 sub = bit_cast<__half2>(z.sub), add = bit_cast<__half2>(z.add);
-    const __half2 sixteenth = bit_cast<__half2>(kF16Sixteenth2);
-    const std::uint32_t w8 = w >> 8;
-    b[0] = bit_cast<std::uint32_t>(__hsub2(bit_cast<__half2>(lop3_and_or(w, kLowNibblePair, kF16Exp1024x2)), sub));
-    b[1] = bit_cast<std::uint32_t>(
-        __hfma2(bit_cast<__half2>(lop3_and_or(w, kHighNibblePair, kF16Exp1024x2)), sixteenth, add));
-    b[2] = bit_cast<std::uint32_t>(__hsub2(bit_cast<__half2>(lop3_and_or(w8, kLowNibblePair, kF16Exp1024x2)), sub));
-    b[3] = bit_cast<std::uint32_t>(
-        __hfma2(bit_cast<__half2>(lop3_and_or(w8, kHighNibblePair, kF16Exp1024x2)), sixteenth, add));
-  }
-  __device__ static void mma(float (&c)[4], const std::uint32_t (&a)[4], std::uint32_t b0, std::uint32_t b1) {
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-        "{%0,%1,%2,%3};\n"
-        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-  }
-};
-
-template <>
-struct MmaDequant<lab::bf16> {
-  struct Zero {
-    std::uint32_t sub;
-  };
-  __device__ static Zero zero(int z) { return Zero{magic::twice(magic::bf16_128_plus(z))}; }
-  __device__ static void decode(std::uint32_t w, Zero z, std::uint32_t (&b)[4]) {
-    const __nv_bfloat162 sub = bit_cast<__nv_bfloat162>(z.sub);
-#pragma unroll
-    for (int i = 0; i < 4; ++i)  // pair i = nibbles i and i + 4
-      b[i] = bit_cast<std::uint32_t>(__hsub2(
-          bit_cast<__nv_bfloat162>(lop3_and_or(w >> (4 * i), magic::kLowNibblePair, magic::kBf16Exp128x2)), sub));
-  }
-  __device__ static void mma(float (&c)[4], const std::uint32_t (&a)[4], std::uint32_t b0, std::uint32_t b1) {
-    asm volatile(
-        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-        "{%0,%1,%2,%3};\n"
-        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-  }
-};
 
 /// Columns [blockIdx.x * 64, +64), groups [blockIdx.y * gps, +gps).
 template <class T, bool kAsym, bool kRowsAbove8>
@@ -186,7 +132,7 @@ __global__ void __launch_bounds__(kMmaThreads)
       }
 #pragma unroll
       for (int t = 0; t < kTilesPerWarp; ++t) {
-        const std::uint32_t word = j == 0 ? cur[t].x : j == 1 ? cur[t].y : j == 2 ? cur[t].z : cur[t].w;
+        const std::uint32_t word = word_of(cur[t], j);
         std::uint32_t b[4];
         D::decode(word, zb[t], b);
         D::mma(c[t], a0, b[0], b[1]);

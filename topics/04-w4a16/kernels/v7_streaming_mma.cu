@@ -85,6 +85,7 @@
 #include <stdexcept>
 
 #include "kernels/gemv_cuda_core.cuh"
+#include "kernels/mma_dequant.cuh"
 #include "quant/magic.hpp"
 #include "quant/tiled_layout.hpp"
 
@@ -104,60 +105,6 @@ constexpr int kXUnitsPerGroupRow = 16;                  // 16-byte units of one 
 constexpr int kXBytesPerGroupRow = kXUnitsPerGroupRow * 16;
 constexpr int kMaxXSmem = 100 * 1024;  // two blocks per SM fit in 227 KB with room to spare
 
-/// v5's decoders (same bit tricks), in the mma's own type: the result IS the B register.
-template <class T>
-struct Decode;
-
-template <>
-struct Decode<lab::f16> {
-  struct Zero {
-    std::uint32_t sub, add;
-  };
-  __device__ static Zero zero(int z) {
-    return Zero{magic::twice(magic::f16_1024_plus(z)), magic::twice(magic::f16_minus_64_plus(z))};
-  }
-  /// b[0], b[1]: the registers of k-step 2j; b[2], b[3]: of step 2j + 1.
-  __device__ static void decode(std::uint32_t w, Zero z, std::uint32_t (&b)[4]) {
-    using namespace magic;
-    const __half2 sub = bit_cast<__half2>(z.sub), add = bit_cast<__half2>(z.add);
-    const __half2 sixteenth = bit_cast<__half2>(kF16Sixteenth2);
-    const std::uint32_t w8 = w >> 8;
-    b[0] = bit_cast<std::uint32_t>(__hsub2(bit_cast<__half2>(lop3_and_or(w, kLowNibblePair, kF16Exp1024x2)), sub));
-    b[1] = bit_cast<std::uint32_t>(
-        __hfma2(bit_cast<__half2>(lop3_and_or(w, kHighNibblePair, kF16Exp1024x2)), sixteenth, add));
-    b[2] = bit_cast<std::uint32_t>(__hsub2(bit_cast<__half2>(lop3_and_or(w8, kLowNibblePair, kF16Exp1024x2)), sub));
-    b[3] = bit_cast<std::uint32_t>(
-        __hfma2(bit_cast<__half2>(lop3_and_or(w8, kHighNibblePair, kF16Exp1024x2)), sixteenth, add));
-  }
-  __device__ static void mma(float (&c)[4], const std::uint32_t (&a)[4], std::uint32_t b0, std::uint32_t b1) {
-    asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-        "{%0,%1,%2,%3};\n"
-        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-  }
-};
-
-template <>
-struct Decode<lab::bf16> {
-  struct Zero {
-    std::uint32_t sub;
-  };
-  __device__ static Zero zero(int z) { return Zero{magic::twice(magic::bf16_128_plus(z))}; }
-  __device__ static void decode(std::uint32_t w, Zero z, std::uint32_t (&b)[4]) {
-    const __nv_bfloat162 sub = bit_cast<__nv_bfloat162>(z.sub);
-#pragma unroll
-    for (int i = 0; i < 4; ++i)  // pair i = nibbles i and i + 4: 0x4300 | q = 128 + q, exact
-      b[i] = bit_cast<std::uint32_t>(__hsub2(
-          bit_cast<__nv_bfloat162>(lop3_and_or(w >> (4 * i), magic::kLowNibblePair, magic::kBf16Exp128x2)), sub));
-  }
-  __device__ static void mma(float (&c)[4], const std::uint32_t (&a)[4], std::uint32_t b0, std::uint32_t b1) {
-    asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-        "{%0,%1,%2,%3};\n"
-        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-  }
-};
-
 /// An L2 policy that makes the lines a load brings in the first to be replaced.
 __device__ __forceinline__ std::uint64_t evict_first_policy() {
   std::uint64_t p;
@@ -174,9 +121,6 @@ __device__ __forceinline__ uint4 load_stream16(const void* ptr, std::uint64_t po
   return r;
 }
 
-__device__ __forceinline__ std::uint32_t word_of(const uint4& v, int j) {
-  return j == 0 ? v.x : j == 1 ? v.y : j == 2 ? v.z : v.w;
-}
 
 /// One pipeline stage: everything one lane needs for one group of its two n-tiles.
 struct Stage {
@@ -192,7 +136,7 @@ __global__ void __launch_bounds__(kThreads, 2)
     w4_stream(const T* __restrict__ x, T* __restrict__ y, const std::uint8_t* __restrict__ tiled,
               const T* __restrict__ scales, const std::uint8_t* __restrict__ zeros, int M, int N, int K, int gpb,
               float* __restrict__ partials, unsigned* __restrict__ tickets) {
-  using D = Decode<T>;
+  using D = MmaDequant<T>;
   extern __shared__ uint4 xs[];
 
   const int G = K / kTileK;

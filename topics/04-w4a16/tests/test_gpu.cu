@@ -198,7 +198,7 @@ TEST_CASE("split-K versions are bitwise deterministic across runs and correct on
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 99, st.s);
-  for (const char* name : {"v4", "v5", "v7"})
+  for (const char* name : {"v4", "v5", "v7", "v8"})
     for (int M : {1, 16}) {
       const Problem p = problem_for(d, M, WFormat::int4_asym);
       const Step step = Registry::instance().find(name)->prepare(p);
@@ -218,13 +218,13 @@ TEST_CASE("split-K versions are bitwise deterministic across runs and correct on
     }
 }
 
-TEST_CASE("a target shape at full size: v3, v4, v5, v6, v7 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3, v4, v5, v6, v7, v8 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8"})
     for (int M : {1, 16}) {
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
       const Problem p = problem_for(d, M, f);
