@@ -20,6 +20,8 @@ struct SplitPlan {
 
 /// Largest split count the workspace and the combine's shared memory are sized for.
 inline constexpr int kMaxSplits = 256;
+/// Blocks per SM the plan aims for (fewer if the kernel's occupancy allows fewer).
+inline constexpr int kTargetBlocksPerSm = 2;
 /// A split shorter than this spends more on its q load and partial write than on keys.
 inline constexpr int kMinKeysPerSplit = 128;
 
@@ -28,14 +30,20 @@ inline constexpr int kMinKeysPerSplit = 128;
 /// @param tile_keys      keys the kernel consumes per loop iteration (split lengths are a multiple)
 /// @param forced         > 0: use this many splits instead (lab --splits, to sweep the choice),
 ///                       clamped to [1, kMaxSplits] and to one key tile per split
-/// Every split is non-empty, splits * keys_per_split >= S, and B * Hkv * splits <= one wave
-/// of resident blocks whenever B * Hkv itself fits in one (unless forced).
+/// Every split is non-empty, splits * keys_per_split >= S, and B * Hkv * splits <= SMs x
+/// min(blocks_per_sm, kTargetBlocksPerSm) whenever B * Hkv itself fits in that (unless forced).
 inline SplitPlan plan_splits(int B, int Hkv, int S, int sms, int blocks_per_sm, int tile_keys, int forced = 0) {
   SplitPlan p;
   const int base_blocks = std::max(1, B * Hkv);
-  const int resident = std::max(1, sms) * std::max(1, blocks_per_sm);
-  // As many splits as fit in one wave of resident blocks. Rounded down, not up: with blocks of
-  // equal length, 1.45 waves take as long as 2, with most SMs idle during the second.
+  // About kTargetBlocksPerSm blocks per SM, not a full wave of resident blocks: the --splits
+  // sweep (results/journal.jsonl, run of f3ec5c3) put v7's optimum at ~256 blocks on 132 SMs
+  // at both B = 1, S = 32768 (32 splits: 39.1 us; the full-wave plan's 49: 45.0 us) and
+  // B = 8, S = 4096 (4 splits: 38.9 us; 6: 41.5 us). Fewer, longer splits keep each block
+  // streaming longer and shrink the combine; more than ~2 per SM only add partials.
+  const int per_sm = std::min(std::max(1, blocks_per_sm), kTargetBlocksPerSm);
+  const int resident = std::max(1, sms) * per_sm;
+  // Rounded down, not up: with blocks of equal length, 1.45 waves take as long as 2, with
+  // most SMs idle during the second.
   int want = resident / base_blocks;
   const int by_length = std::max(1, S / kMinKeysPerSplit);
   want = std::clamp(want, 1, std::min(by_length, kMaxSplits));
