@@ -34,6 +34,13 @@
 ///   The issue's 3.3x (<= 10.1 us) stays out of reach if the measured cold-launch floor
 ///   (topic 00, floor-empty-cold) is several microseconds: nothing here changes that floor.
 ///
+/// MEASURED (run 20261121T140038Z-9d35, commit f3ec5c3): a regression. 8b-gate / 8b-down M = 1
+/// 24.1 / 24.4 us (v5 18.6 / 19.4), M = 16 51.5 / 46.0 us (v5 35.5 / 30.4), 70b-gateup M = 1
+/// 138.2 us (v5 89.3); slower than v5 at 43 of 45 points. ncu: 0.85 waves, achieved occupancy
+/// 35% (v5 45-49%), DRAM 28% (v5 34%) on 8b-gate; the SASS shows the refill loads sunk below
+/// the group's HMMAs under the 64-register cap (about one group in flight, not two) and a
+/// 2-register spill in the loop. Details: topics/04-w4a16/README.md, section 4.
+///
 /// Profiler: `ncu --section MemoryWorkloadAnalysis --section Occupancy --section
 /// WarpStateStats --section LaunchStats -k regex:w4_prefetch` — registers <= 64, achieved
 /// occupancy near 32 warps per SM, stalls "long scoreboard" (HBM) rather than a chain of them
