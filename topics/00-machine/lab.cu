@@ -7,7 +7,7 @@
 /// balance. Informational rows beside them: the timing floor (one empty kernel, cold and
 /// warm) and device copies swept over sizes (one row per size).
 ///
-/// Run: build/cuda/topics/00-machine/lab-00-machine            (everything, ~20-40 s)
+/// Run: build/cuda/topics/00-machine/lab-00-machine            (everything, ~10 s on an H200)
 ///      build/cuda/topics/00-machine/lab-00-machine --quick    (smaller sizes; not cached)
 #include <algorithm>
 #include <functional>
