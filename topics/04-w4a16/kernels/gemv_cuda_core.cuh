@@ -233,20 +233,14 @@ Step prepare_gemv_core(const Problem& p, bool split_k) {
                             : p.K / kGroup;
     const int k_per_split = gps * kGroup;
     const int splits = (p.K + k_per_split - 1) / k_per_split;
-    std::shared_ptr<lab::DeviceBytes> partials, tickets;
-    if (splits > 1) {
-      partials = std::make_shared<lab::DeviceBytes>(sizeof(float) * static_cast<std::size_t>(row_blocks) * splits *
-                                                    p.M * S::kRowsPerBlock);
-      tickets = std::make_shared<lab::DeviceBytes>(sizeof(unsigned) * static_cast<std::size_t>(row_blocks));
-      LABS_CHECK(cudaMemset(tickets->get(), 0, tickets->bytes()));
-    }
+    const SplitKWorkspace ws(row_blocks, splits, p.M, S::kRowsPerBlock);
     const dim3 grid(row_blocks, splits);
     const Problem q = p;
     step = [=](const DeviceWeights& w, Stream s) {
       kernel<<<grid, S::kThreads, 0, s>>>(static_cast<const T*>(q.x), static_cast<T*>(q.y), w.plain,
                                           static_cast<const T*>(w.scales), w.zeros, q.M, q.N, q.K, group,
-                                          k_per_split, partials ? partials->as<float>() : nullptr,
-                                          tickets ? tickets->as<unsigned>() : nullptr);
+                                          k_per_split, ws.partials(),
+                                          ws.tickets());
       LABS_CHECK_LAUNCH();
     };
   };

@@ -15,9 +15,11 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/device_common.cuh"
 #include "quant/magic.hpp"
+#include "w4a16.hpp"
 
 #if defined(LABS_BACKEND_CUDA)
 namespace w4a16 {
@@ -80,6 +82,23 @@ struct MmaDequant<lab::bf16> {
 /// Word j (0..3) of a 16-byte load: the two k-steps 2j, 2j + 1 of the lane's column.
 __device__ __forceinline__ std::uint32_t word_of(const uint4& v, int j) {
   return j == 0 ? v.x : j == 1 ? v.y : j == 2 ? v.z : v.w;
+}
+
+/// Calls build(T{}, asym, rows_above_8) with the three compile-time choices every tensor-core
+/// version is instantiated on: the activation type, a zero point or not, and whether rows 8..15
+/// of the A fragment are live (M > 8).
+template <class Build>
+void dispatch_mma_kernel(const Problem& p, Build&& build) {
+  auto with_rows = [&](auto tag_t, auto asym_c) {
+    if (p.M > 8) build(tag_t, asym_c, std::true_type{});
+    else build(tag_t, asym_c, std::false_type{});
+  };
+  auto with_asym = [&](auto tag_t) {
+    if (p.wfmt == WFormat::int4_asym) with_rows(tag_t, std::true_type{});
+    else with_rows(tag_t, std::false_type{});
+  };
+  if (p.dtype == lab::DType::bf16) with_asym(lab::bf16{});
+  else with_asym(lab::f16{});
 }
 
 }  // namespace w4a16

@@ -9,7 +9,10 @@
 /// Workspace layout: partials[((column_block * S + split) * M + m) * width + column].
 #pragma once
 
+#include <memory>
+
 #include "kernels/device_common.cuh"
+#include "labs/device_buffer.hpp"
 
 #if LABS_GPU
 namespace w4a16 {
@@ -39,6 +42,23 @@ __device__ __forceinline__ void splitk_finish(const float* partials, unsigned* t
   }
   if (threadIdx.x == 0) *ticket = 0u;
 }
+
+/// The workspace of one planned split: fp32 partials for `blocks` column blocks x `splits` x
+/// M x `width` columns (the layout above), and one zeroed ticket per column block. Empty (null
+/// pointers) when splits == 1. Built by a version's prepare step, never in the timed region;
+/// copies share the buffers, so the step lambda can own it.
+struct SplitKWorkspace {
+  std::shared_ptr<lab::DeviceBytes> partials_buf, tickets_buf;
+  SplitKWorkspace(int blocks, int splits, int M, int width) {
+    if (splits <= 1) return;
+    partials_buf = std::make_shared<lab::DeviceBytes>(sizeof(float) * static_cast<std::size_t>(blocks) * splits *
+                                                      M * width);
+    tickets_buf = std::make_shared<lab::DeviceBytes>(sizeof(unsigned) * static_cast<std::size_t>(blocks));
+    LABS_CHECK(cudaMemset(tickets_buf->get(), 0, tickets_buf->bytes()));
+  }
+  float* partials() const { return partials_buf ? partials_buf->as<float>() : nullptr; }
+  unsigned* tickets() const { return tickets_buf ? tickets_buf->as<unsigned>() : nullptr; }
+};
 
 }  // namespace w4a16
 #endif

@@ -175,7 +175,6 @@ __global__ void __launch_bounds__(kMmaThreads)
 Step prepare_v5(const Problem& p) {
   require_supported(p);
   if (!is_int4(p.wfmt)) throw std::invalid_argument("v5 implements int4-sym and int4-asym only");
-  const bool asym = p.wfmt == WFormat::int4_asym;
   const int G = p.K / kTileK;
   const int col_blocks = (p.N + kBlockN - 1) / kBlockN;
   const int gps_smem = std::max(1, (24576 / p.M - kXPad) / kTileK);  // keep x under 48 KB of shared memory
@@ -189,34 +188,19 @@ Step prepare_v5(const Problem& p) {
     const int gps = std::min(gps_smem, plan_groups_per_split(p.M, p.N, p.K, kBlockN, p.sms, per_sm, 0.5));
     const int splits = (G + gps - 1) / gps;
     const int smem = p.M * (gps * kTileK + kXPad) * 2;
-    std::shared_ptr<lab::DeviceBytes> partials, tickets;
-    if (splits > 1) {
-      partials = std::make_shared<lab::DeviceBytes>(sizeof(float) * static_cast<std::size_t>(col_blocks) * splits *
-                                                    p.M * kBlockN);
-      tickets = std::make_shared<lab::DeviceBytes>(sizeof(unsigned) * static_cast<std::size_t>(col_blocks));
-      LABS_CHECK(cudaMemset(tickets->get(), 0, tickets->bytes()));
-    }
+    const SplitKWorkspace ws(col_blocks, splits, p.M, kBlockN);
     const dim3 grid(col_blocks, splits);
     const Problem q = p;
     step = [=](const DeviceWeights& w, Stream s) {
       if (!w.tiled) throw std::invalid_argument("v5 needs the tiled packing");
       kernel<<<grid, kMmaThreads, smem, s>>>(static_cast<const T*>(q.x), static_cast<T*>(q.y), w.tiled,
                                              static_cast<const T*>(w.scales), w.zeros, q.M, q.N, q.K, gps,
-                                             partials ? partials->as<float>() : nullptr,
-                                             tickets ? tickets->as<unsigned>() : nullptr);
+                                             ws.partials(),
+                                             ws.tickets());
       LABS_CHECK_LAUNCH();
     };
   };
-  auto with_rows = [&](auto tag_t, auto asym_c) {
-    if (p.M > 8) build(tag_t, asym_c, std::true_type{});
-    else build(tag_t, asym_c, std::false_type{});
-  };
-  auto with_asym = [&](auto tag_t) {
-    if (asym) with_rows(tag_t, std::true_type{});
-    else with_rows(tag_t, std::false_type{});
-  };
-  if (p.dtype == lab::DType::bf16) with_asym(lab::bf16{});
-  else with_asym(lab::f16{});
+  dispatch_mma_kernel(p, build);
   return step;
 }
 

@@ -311,7 +311,6 @@ StreamPlan plan_stream(int M, int N, int K, int sms, int blocks_per_sm) {
 Step prepare_v7(const Problem& p) {
   require_supported(p);
   if (!is_int4(p.wfmt)) throw std::invalid_argument("v7 implements int4-sym and int4-asym only");
-  const bool asym = p.wfmt == WFormat::int4_asym;
   const int col_blocks = (tiled_rows(p.N) / kTileN + kTilesPerBlock - 1) / kTilesPerBlock;
   Step step;
   auto build = [&](auto tag_t, auto asym_c, auto above8_c) {
@@ -325,13 +324,7 @@ Step prepare_v7(const Problem& p) {
     int per_sm_smem = per_sm;
     LABS_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm_smem, kernel, kThreads, plan.smem));
     if (per_sm_smem < per_sm) plan = plan_stream(p.M, p.N, p.K, p.sms, per_sm_smem);
-    std::shared_ptr<lab::DeviceBytes> partials, tickets;
-    if (plan.splits > 1) {
-      partials = std::make_shared<lab::DeviceBytes>(sizeof(float) * static_cast<std::size_t>(col_blocks) *
-                                                    plan.splits * p.M * kBlockN);
-      tickets = std::make_shared<lab::DeviceBytes>(sizeof(unsigned) * static_cast<std::size_t>(col_blocks));
-      LABS_CHECK(cudaMemset(tickets->get(), 0, tickets->bytes()));
-    }
+    const SplitKWorkspace ws(col_blocks, plan.splits, p.M, kBlockN);
     const dim3 grid(col_blocks, plan.splits);
     const Problem q = p;
     const int gpb = plan.gpb, smem = plan.smem;
@@ -339,21 +332,12 @@ Step prepare_v7(const Problem& p) {
       if (!w.tiled) throw std::invalid_argument("v7 needs the tiled packing");
       kernel<<<grid, kThreads, smem, s>>>(static_cast<const T*>(q.x), static_cast<T*>(q.y), w.tiled,
                                           static_cast<const T*>(w.scales), w.zeros, q.M, q.N, q.K, gpb,
-                                          partials ? partials->as<float>() : nullptr,
-                                          tickets ? tickets->as<unsigned>() : nullptr);
+                                          ws.partials(),
+                                          ws.tickets());
       LABS_CHECK_LAUNCH();
     };
   };
-  auto with_rows = [&](auto tag_t, auto asym_c) {
-    if (p.M > 8) build(tag_t, asym_c, std::true_type{});
-    else build(tag_t, asym_c, std::false_type{});
-  };
-  auto with_asym = [&](auto tag_t) {
-    if (asym) with_rows(tag_t, std::true_type{});
-    else with_rows(tag_t, std::false_type{});
-  };
-  if (p.dtype == lab::DType::bf16) with_asym(lab::bf16{});
-  else with_asym(lab::f16{});
+  dispatch_mma_kernel(p, build);
   return step;
 }
 
