@@ -4,7 +4,7 @@
 # journal rows and logs under $OUT. The rows are appended to results/journal.jsonl back on
 # the development machine, unchanged, and committed.
 #   LABS_COMMIT=<sha> LABS_DIRTY=0 bash scripts/gpu/session.sh <step>...
-# Steps: env, build, tests, sanitize:<exe args>, profile:<name> <regex> <exe args>, lab:<NN> [lab args],
+# Steps: env, build, tests, tests:<regex>, sanitize:<exe args>, profile:<name> <regex> <exe args>, lab:<NN> [lab args],
 #        vendor:<script.py> [args], pack
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,6 +32,10 @@ for step in "$@"; do
     tests)
       log tests
       ctest --preset cuda -j 4 --timeout 300 > "$OUT/ctest.log" 2>&1; tail -n 25 "$OUT/ctest.log" ;;
+    tests:*)
+      # tests:<regex> -- only the ctests whose names match (e.g. tests:04 for one topic)
+      log "tests ${step#tests:}"
+      ctest --preset cuda -j 4 --timeout 300 -R "${step#tests:}" > "$OUT/ctest.log" 2>&1; tail -n 25 "$OUT/ctest.log" ;;
     sanitize:*)
       # sanitize:<exe> <args> -- memcheck and racecheck of one lab at a small shape
       IFS=' ' read -r -a a <<< "${step#sanitize:}"

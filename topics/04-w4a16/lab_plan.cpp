@@ -21,10 +21,12 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
+bool is_dense_baseline(const std::string& variant) { return variant == "cublas" || variant == "cublaslt"; }
+
 /// The formats a variant runs in, before the --wfmt filter.
 std::vector<WFormat> default_formats(const std::string& variant, const std::vector<WFormat>& implemented,
                                      const Shape& shape, lab::DType dtype, bool quick, bool all) {
-  if (variant == "cublas" || variant == "cublaslt") return {WFormat::dense};
+  if (is_dense_baseline(variant)) return {WFormat::dense};
   if (quick || all) return implemented;
   std::vector<WFormat> out;
   for (WFormat f : implemented) {
@@ -75,12 +77,14 @@ std::vector<PlanCase> make_plan(const PlanRequest& r) {
         if (!r.wanted.empty() && !contains(r.wanted, v)) continue;
         // Outside the two target shapes the default plan runs the best versions and the baselines only.
         const bool runs_here = shape.target || r.all || r.quick || !r.wanted.empty() || v == "v4" || v == "v5" ||
-                               v == "v7" || v == "cublas" || v == "cublaslt";
+                               v == "v7" || v == "v9" || v == "cublas" || v == "cublaslt";
         if (!runs_here) continue;
         const std::vector<WFormat> implemented =
             vi < r.versions.size() ? r.formats[vi] : std::vector<WFormat>{WFormat::dense};
         std::vector<WFormat> fmts;
-        if (r.wfmts.empty()) {
+        if (r.wfmts.empty() || is_dense_baseline(v)) {
+          // --wfmt filters the quantised versions; the dense baselines are what they are compared
+          // with, so `--variant v5,cublas --wfmt int4-sym` still runs cuBLAS (in its own format).
           fmts = default_formats(v, implemented, shape, dtype, r.quick, r.all);
         } else {
           for (WFormat f : implemented)

@@ -49,6 +49,15 @@ TEST_CASE("quick plan, custom shape and filters") {
   REQUIRE(one.size() == 1);
   CHECK(one[0].wfmt == WFormat::int4_asym);
   CHECK(one[0].M == 3);
+  // A dense baseline asked for beside a quantised format still runs, in its own format.
+  r.wanted = {"v5", "cublas"};
+  r.wfmts = {"int4-sym"};
+  r.dtypes = {"bf16"};
+  const auto pair = make_plan(r);
+  REQUIRE(pair.size() == 2);
+  CHECK(pair[0].wfmt == WFormat::int4_sym);
+  CHECK(pair[1].variant == "cublas");
+  CHECK(pair[1].wfmt == WFormat::dense);
   PlanRequest bad = all_versions();
   bad.shapes = {"8b-nope"};
   CHECK_THROWS_AS(make_plan(bad), std::invalid_argument);
