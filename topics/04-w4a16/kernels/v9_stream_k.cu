@@ -40,284 +40,37 @@
 /// decode) is ~4.7 us of issue at 100% over the 57,344 units, so if the schedulers, not the
 /// DRAM, turn out to be the limit, the time will sit near 13-14 us.
 ///
+/// First measurement (run 20261201T052636Z-c5ad, commit 15a03ee): 34.2 / 32.3 us at M = 1,
+/// slower than v5; ncu showed 0.70 issued warps per scheduler and DRAM at 21%: issue-bound.
+/// The cause was in the implementation, not the idea: the issue side computed each unit's
+/// (tile, group) with a 64-bit division (~100 instructions per unit). It now counts them
+/// (stream_k.cuh); the rows of 15a03ee stay in the journal as the record of that bug.
+///
 /// Profiler: `ncu --section SpeedOfLight --section MemoryWorkloadAnalysis --section
 /// WarpStateStats -k regex:w4_streamk` — DRAM throughput should be the top unit; stalls
 /// should be long_scoreboard (waiting on the ring); if issue-active is > 70%, the decode is
 /// the limit.
 ///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v9 --shape 8b-gate,8b-down --dtype bf16 --wfmt int4-sym
-#include <algorithm>
-#include <memory>
 #include <stdexcept>
-#include <string>
 
-#include "kernels/mma_dequant.cuh"
-#include "labs/device_buffer.hpp"
-#include "quant/tiled_layout.hpp"
+#include "kernels/stream_k.cuh"
 
 namespace w4a16 {
 namespace {
 
 #if defined(LABS_BACKEND_CUDA)
 
-constexpr int kWarps = 8;
-constexpr int kThreads = kWarps * kWarp;
-constexpr int kStages = 8;                                      // units in flight per warp
-constexpr int kRingBytesPerWarp = kStages * kWarp * (16 + 4);  // weights + scale pairs
-constexpr int kXPadWords = 16;  // 64 bytes per staged row: rows 2p and 2p+1 in opposite bank halves
-
-/// Words of one staged x row: G groups x 4 (k-step pairs) x 4 lanes x 4 words, + pad.
-__host__ __device__ inline int x_row_words(int G) { return G * 64 + kXPadWords; }
-
-__device__ __forceinline__ void cp_async(void* smem, const void* gmem, int bytes, bool valid) {
-  const unsigned saddr = static_cast<unsigned>(__cvta_generic_to_shared(smem));
-  const int src = valid ? bytes : 0;  // 0: fill with zeros, read nothing
-  if (bytes == 16)
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(saddr), "l"(gmem), "r"(src) : "memory");
-  else
-    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(saddr), "l"(gmem), "r"(src) : "memory");
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
-__device__ __forceinline__ void cp_async_wait_oldest() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(kStages - 1) : "memory");
-}
-
-/// The warp that owns unit u when U units are cut into W ranges [U w / W, U (w + 1) / W).
-__device__ __forceinline__ long long owner_of(long long u, long long U, long long W) { return ((u + 1) * W - 1) / U; }
-
-/// Stage x[0:M][0:K] in fragment order: word (m, g, j, t, w) = the two x values lane t feeds
-/// to A as register 0 (w = 0: k-step 2j, k = 2t), 2 (w = 1: 2j, k = 2t + 8), then the same
-/// for k-step 2j + 1 (w = 2, 3); relative k inside the group = 16 s + 8 h + 2 t.
+/// v5's exact decoders: B = q - 8.
 template <class T>
-__device__ void stage_x(const T* __restrict__ x, std::uint32_t* xs, int M, int K) {
-  const int G = K / kTileK, chunks = K / 8;  // 16-byte chunks of 8 values per row
-  for (int i = threadIdx.x; i < M * chunks; i += kThreads) {
-    const int m = i / chunks, c = i % chunks;
-    const uint4 v = load16(x + static_cast<std::size_t>(m) * K + c * 8);
-    const int g = c / 16, cc = c % 16, s = cc / 2, h = cc % 2;
-    std::uint32_t* dst = xs + m * x_row_words(G) + (g * 4 + s / 2) * 16 + (s % 2) * 2 + h;
-    dst[0] = v.x;   // lane t = 0
-    dst[4] = v.y;   // lane 1
-    dst[8] = v.z;   // lane 2
-    dst[12] = v.w;  // lane 3
+struct ExactDecode {
+  static constexpr bool kFolded = false;
+  __device__ static void decode(std::uint32_t w, std::uint32_t (&b)[4]) {
+    MmaDequant<T>::decode(w, MmaDequant<T>::zero(8), b);
   }
-}
-
-struct Pending {  // a partly owned n-tile, published at the warp's end
-  int tile = -1;
-  float acc[4] = {0.f, 0.f, 0.f, 0.f};
 };
 
-/// Output of one tile's C fragment (rows gid, gid + 8; columns 2 tig, 2 tig + 1).
-template <class T, bool kRowsAbove8>
-__device__ __forceinline__ void store_tile(T* y, const float (&acc)[4], int tile, int M, int N, int gid, int tig) {
-  const int c0 = tile * kTileN + 2 * tig;
-#pragma unroll
-  for (int e = 0; e < (kRowsAbove8 ? 4 : 2); ++e) {
-    const int row = gid + (e >= 2 ? 8 : 0), col = c0 + (e & 1);
-    if (row < M && col < N) y[static_cast<std::size_t>(row) * N + col] = from_f32<T>(acc[e]);
-  }
-}
-
-/// Stores this warp's partial of `tile` in its slot; after a fence and a ticket, the last
-/// contributor adds the slots in order and writes y. Returns nothing; resets the ticket.
-template <class T, bool kRowsAbove8>
-__device__ void publish(const Pending& p, long long w, long long U, long long W, int G, int M, int N, int slots,
-                        float* partials, unsigned* tickets, T* y, int lane) {
-  const int gid = lane >> 2, tig = lane & 3;
-  const long long first = owner_of(static_cast<long long>(p.tile) * G, U, W);
-  const long long last = owner_of(static_cast<long long>(p.tile) * G + G - 1, U, W);
-  const int contributors = static_cast<int>(last - first + 1);
-  float* tile_base = partials + static_cast<std::size_t>(p.tile) * slots * M * kTileN;
-  float* mine = tile_base + static_cast<std::size_t>(w - first) * M * kTileN;
-#pragma unroll
-  for (int e = 0; e < (kRowsAbove8 ? 4 : 2); ++e) {
-    const int row = gid + (e >= 2 ? 8 : 0), col = 2 * tig + (e & 1);
-    if (row < M) mine[row * kTileN + col] = p.acc[e];
-  }
-  __threadfence();
-  __syncwarp();
-  unsigned arrived = 0;
-  if (lane == 0) arrived = atomicAdd(&tickets[p.tile], 1u);
-  arrived = __shfl_sync(0xffffffffu, arrived, 0);
-  if (arrived != static_cast<unsigned>(contributors - 1)) return;
-  __threadfence();
-  for (int i = lane; i < M * kTileN; i += kWarp) {
-    float sum = 0.f;
-    for (int s = 0; s < contributors; ++s) sum += __ldcg(tile_base + static_cast<std::size_t>(s) * M * kTileN + i);
-    const int row = i / kTileN, col = p.tile * kTileN + i % kTileN;
-    if (col < N) y[static_cast<std::size_t>(row) * N + col] = from_f32<T>(sum);
-  }
-  if (lane == 0) tickets[p.tile] = 0u;
-}
-
-/// Warp w of W (global) takes units [U w / W, U (w + 1) / W) of the tiled packing.
-template <class T, bool kRowsAbove8>
-__global__ void __launch_bounds__(kThreads)
-    w4_streamk(const T* __restrict__ x, T* __restrict__ y, const std::uint8_t* __restrict__ tiled,
-               const T* __restrict__ scales, int M, int N, int K, int W, bool pair_scales, int slots,
-               float* __restrict__ partials, unsigned* __restrict__ tickets) {
-  using D = MmaDequant<T>;
-  extern __shared__ uint4 smem_raw[];
-  const int G = K / kTileK;
-  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
-  const int gid = lane >> 2, tig = lane & 3;
-  std::uint8_t* ring = reinterpret_cast<std::uint8_t*>(smem_raw) + warp * kRingBytesPerWarp;
-  uint4* ring_w = reinterpret_cast<uint4*>(ring) + lane;                                  // slot s at [s * 32]
-  std::uint32_t* ring_s = reinterpret_cast<std::uint32_t*>(ring + kStages * kWarp * 16) + lane;  // [s * 32]
-  std::uint32_t* xs = reinterpret_cast<std::uint32_t*>(reinterpret_cast<std::uint8_t*>(smem_raw) +
-                                                       kWarps * kRingBytesPerWarp);
-
-  const long long U = static_cast<long long>(tiled_rows(N) / kTileN) * G;
-  const long long w = static_cast<long long>(blockIdx.x) * kWarps + warp;
-  const long long ub = w < W ? U * w / W : 0, ue = w < W ? U * (w + 1) / W : 0;
-  const int n_units = static_cast<int>(ue - ub);
-
-  // 1. Fill the ring first: unit ub + s into slot s (one commit group per slot, even empty).
-  auto issue = [&](int i) {
-    const bool live = i < n_units;
-    const long long u = ub + i;
-    const int slot = i % kStages;
-    cp_async(ring_w + slot * kWarp, tiled + (static_cast<std::size_t>(live ? u : 0) * kWarp + lane) * 16, 16, live);
-    if (pair_scales) {
-      const int g = static_cast<int>(u % G), c0 = static_cast<int>(u / G) * kTileN + 2 * tig;
-      const bool ok = live && c0 < N;
-      cp_async(ring_s + slot * kWarp, scales + (ok ? static_cast<std::size_t>(g) * N + c0 : 0), 4, ok);
-    }
-    cp_async_commit();
-  };
-#pragma unroll
-  for (int s = 0; s < kStages; ++s) issue(s);
-
-  // 2. x in fragment order while the ring fills.
-  stage_x(x, xs, M, K);
-  __syncthreads();
-  if (n_units == 0) {
-    asm volatile("cp.async.wait_all;\n" ::: "memory");  // the zero-fills land before the warp leaves
-    return;
-  }
-
-  const bool row_lo = gid < M, row_hi = kRowsAbove8 && gid + 8 < M;
-  const uint4* x_lo = reinterpret_cast<const uint4*>(xs + gid * x_row_words(G)) + tig;
-  const uint4* x_hi = reinterpret_cast<const uint4*>(xs + (gid + 8) * x_row_words(G)) + tig;
-  const typename D::Zero zero = D::zero(8);
-
-  Pending first, last;  // a range can share its first and its last tile with neighbours
-  int n_pend = 0;
-  float acc[4] = {0.f, 0.f, 0.f, 0.f};
-  int tile = static_cast<int>(ub / G), g = static_cast<int>(ub % G);
-
-  for (int i = 0; i < n_units; ++i) {
-    cp_async_wait_oldest();
-    const int slot = i % kStages;
-    const uint4 wv = ring_w[slot * kWarp];
-    float s_lo, s_hi;
-    if (pair_scales) {
-      const std::uint32_t sp = ring_s[slot * kWarp];
-      s_lo = lo_to_f32(sp, T{});
-      s_hi = hi_to_f32(sp, T{});
-    } else {
-      const int c0 = tile * kTileN + 2 * tig;
-      s_lo = c0 < N ? to_f32(scales[static_cast<std::size_t>(g) * N + c0]) : 0.f;
-      s_hi = c0 + 1 < N ? to_f32(scales[static_cast<std::size_t>(g) * N + c0 + 1]) : 0.f;
-    }
-
-    float c0[4] = {0.f, 0.f, 0.f, 0.f}, c1[4] = {0.f, 0.f, 0.f, 0.f};  // even / odd k-steps
-#pragma unroll
-    for (int j = 0; j < 4; ++j) {
-      const uint4 lo = row_lo ? x_lo[g * 16 + j * 4] : make_uint4(0, 0, 0, 0);
-      const uint4 hi = row_hi ? x_hi[g * 16 + j * 4] : make_uint4(0, 0, 0, 0);
-      const std::uint32_t a0[4] = {lo.x, hi.x, lo.y, hi.y}, a1[4] = {lo.z, hi.z, lo.w, hi.w};
-      std::uint32_t b[4];
-      D::decode(word_of(wv, j), zero, b);
-      D::mma(c0, a0, b[0], b[1]);
-      D::mma(c1, a1, b[2], b[3]);
-    }
-    // The slot is consumed (its words are in registers and used above): refill it.
-    issue(i + kStages);
-
-    acc[0] = fmaf(c0[0] + c1[0], s_lo, acc[0]);
-    acc[1] = fmaf(c0[1] + c1[1], s_hi, acc[1]);
-    if (kRowsAbove8) {
-      acc[2] = fmaf(c0[2] + c1[2], s_lo, acc[2]);
-      acc[3] = fmaf(c0[3] + c1[3], s_hi, acc[3]);
-    }
-
-    if (g == G - 1 || i == n_units - 1) {  // this warp is done with `tile`
-      const long long tg = static_cast<long long>(tile) * G;
-      if (owner_of(tg, U, W) == owner_of(tg + G - 1, U, W)) {
-        store_tile<T, kRowsAbove8>(y, acc, tile, M, N, gid, tig);
-      } else {  // shared: only the first and the last tile of a range can be
-        // (selects, not a run-time index: the two pendings stay in registers)
-        const bool into_first = n_pend == 0;
-        first.tile = into_first ? tile : first.tile;
-        last.tile = into_first ? last.tile : tile;
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          first.acc[e] = into_first ? acc[e] : first.acc[e];
-          last.acc[e] = into_first ? last.acc[e] : acc[e];
-        }
-        ++n_pend;
-      }
-#pragma unroll
-      for (int e = 0; e < 4; ++e) acc[e] = 0.f;
-      g = 0;
-      ++tile;
-    } else {
-      ++g;
-    }
-  }
-  asm volatile("cp.async.wait_all;\n" ::: "memory");  // no copy outlives the block
-  if (n_pend > 0) publish<T, kRowsAbove8>(first, w, U, W, G, M, N, slots, partials, tickets, y, lane);
-  if (n_pend > 1) publish<T, kRowsAbove8>(last, w, U, W, G, M, N, slots, partials, tickets, y, lane);
-}
-
-Step prepare_v9(const Problem& p) {
-  require_supported(p);
-  if (p.wfmt != WFormat::int4_sym) throw std::invalid_argument("v9 implements int4-sym only");
-  const int G = p.K / kTileK;
-  const long long U = static_cast<long long>(tiled_rows(p.N) / kTileN) * G;
-  const int smem = kWarps * kRingBytesPerWarp + p.M * x_row_words(G) * 4;
-  int device = 0, optin = 0;
-  LABS_CHECK(cudaGetDevice(&device));
-  LABS_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
-  if (smem > optin)
-    throw std::invalid_argument("v9 keeps x[M][K] in shared memory beside its rings: " + std::to_string(smem) +
-                                " bytes needed at M=" + std::to_string(p.M) + ", K=" + std::to_string(p.K) +
-                                ", the limit is " + std::to_string(optin));
-  Step step;
-  auto build = [&](auto tag_t, auto asym_c, auto above8_c) {
-    using T = decltype(tag_t);
-    if constexpr (!decltype(asym_c)::value) {
-      auto kernel = w4_streamk<T, decltype(above8_c)::value>;
-      LABS_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
-      int per_sm = 0;
-      LABS_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem));
-      per_sm = std::max(per_sm, 1);
-      // One full wave; never more warps than units (an empty range would stall a ticket).
-      const long long want_warps = std::min<long long>(static_cast<long long>(per_sm) * p.sms * kWarps, U);
-      const int W = static_cast<int>(want_warps);
-      const int blocks = (W + kWarps - 1) / kWarps;
-      const long long min_units = U / W;  // every range has at least this many units
-      const int slots = static_cast<int>((G + min_units - 1) / min_units + 1);
-      const bool pair_scales = p.N % 2 == 0;
-      auto partials = std::make_shared<lab::DeviceBytes>(sizeof(float) * static_cast<std::size_t>(U / G) * slots *
-                                                         p.M * kTileN);
-      auto tickets = std::make_shared<lab::DeviceBytes>(sizeof(unsigned) * static_cast<std::size_t>(U / G));
-      LABS_CHECK(cudaMemset(tickets->get(), 0, tickets->bytes()));
-      const Problem q = p;
-      step = [=](const DeviceWeights& w, Stream s) {
-        if (!w.tiled) throw std::invalid_argument("v9 needs the tiled packing");
-        kernel<<<blocks, kThreads, smem, s>>>(static_cast<const T*>(q.x), static_cast<T*>(q.y), w.tiled,
-                                              static_cast<const T*>(w.scales), q.M, q.N, q.K, W, pair_scales, slots,
-                                              partials->as<float>(), tickets->as<unsigned>());
-        LABS_CHECK_LAUNCH();
-      };
-    }
-  };
-  dispatch_mma_kernel(p, build);
-  return step;
-}
+Step prepare_v9(const Problem& p) { return stream_k::prepare_stream_k<ExactDecode>(p, "v9"); }
 
 #else
 

@@ -219,17 +219,18 @@ TEST_CASE("split-K versions are bitwise deterministic across runs and correct on
     }
 }
 
-TEST_CASE("v9 (stream-K) is bitwise deterministic when ~50 warps share every n-tile") {
+TEST_CASE("v9, v10 (stream-K) are bitwise deterministic when ~50 warps share every n-tile") {
   StreamHolder st;
   const int N = 512, K = 14336;  // 64 n-tiles x 112 units over a full wave of warps: every tile is shared
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 98, st.s);
+  for (const char* name : {"v9", "v10"})
   for (int M : {1, 5}) {
     const Problem p = problem_for(d, M, WFormat::int4_sym);
-    const Step step = Registry::instance().find("v9")->prepare(p);
+    const Step step = Registry::instance().find(name)->prepare(p);
     const auto& ref = d.gpu_reference(WFormat::int4_sym, st.s);
-    INFO("v9 M=", M);
+    INFO(name, " M=", M);
     REQUIRE(run_and_check(step, d, WFormat::int4_sym, M, ref, st.s).pass);
     const std::size_t bytes = static_cast<std::size_t>(M) * N * 2;
     std::vector<unsigned char> first(bytes), again(bytes);
@@ -242,17 +243,19 @@ TEST_CASE("v9 (stream-K) is bitwise deterministic when ~50 warps share every n-t
       CHECK(std::memcmp(first.data(), again.data(), bytes) == 0);
     }
   }
-  // Past its shared-memory budget v9 refuses the problem instead of launching something wrong.
-  CHECK_THROWS_AS(Registry::instance().find("v9")->prepare(problem_for(d, 16, WFormat::int4_sym)), std::invalid_argument);
+  // Past their shared-memory budget they refuse the problem instead of launching something wrong.
+  for (const char* name : {"v9", "v10"})
+    CHECK_THROWS_AS(Registry::instance().find(name)->prepare(problem_for(d, 16, WFormat::int4_sym)),
+                    std::invalid_argument);
 }
 
-TEST_CASE("a target shape at full size: v3, v4, v5, v6, v7, v8, v9 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3 ... v10 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10"})
     for (int M : {1, 16}) {
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
       const Problem p = problem_for(d, M, f);
