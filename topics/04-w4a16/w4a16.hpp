@@ -60,6 +60,7 @@ using Prepare = std::function<Step(const Problem&)>;
 struct Version {
   lab::VersionInfo info;
   std::vector<WFormat> formats;  ///< weight formats it implements
+  int max_m = kMaxM;             ///< the largest M it handles (prepare throws above it)
   std::string kernel_regex;      ///< for ncu -k regex:...
   Prepare prepare;
 };

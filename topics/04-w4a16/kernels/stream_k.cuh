@@ -40,9 +40,16 @@ __device__ __forceinline__ void cp_async(void* smem, const void* gmem, int bytes
   else
     asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(saddr), "l"(gmem), "r"(src) : "memory");
 }
+/// 16-byte cp.async that reads only the first `src_bytes` (0..16) and zero-fills the rest.
+__device__ __forceinline__ void cp_async16_partial(void* smem, const void* gmem, int src_bytes) {
+  const unsigned saddr = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(saddr), "l"(gmem), "r"(src_bytes) : "memory");
+}
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+/// Waits until at most kPending - 1 commit groups are in flight: the oldest has landed.
+template <int kPending = kStages>
 __device__ __forceinline__ void cp_async_wait_oldest() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(kStages - 1) : "memory");
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending - 1) : "memory");
 }
 
 /// The warp that owns unit u when U units are cut into W ranges [U w / W, U (w + 1) / W).
@@ -99,36 +106,32 @@ __device__ __forceinline__ void store_tile(T* y, const float (&acc)[4], int tile
   }
 }
 
-/// Stores this warp's partial of `tile` in its slot; after a fence and a ticket, the last
-/// contributor adds the slots in order and writes y. Returns nothing; resets the ticket.
-template <class T, bool kRowsAbove8>
-__device__ void publish(const Pending& p, long long w, long long U, long long W, int G, int M, int N, int slots,
-                        float* partials, unsigned* tickets, T* y, int lane) {
-  const int gid = lane >> 2, tig = lane & 3;
-  const long long first = owner_of(static_cast<long long>(p.tile) * G, U, W);
-  const long long last = owner_of(static_cast<long long>(p.tile) * G + G - 1, U, W);
+/// Publishes this warp's partial of a shared tile (`width` output columns, starting at column
+/// tile x width): `store_mine(float* slot)` writes the lane's values at [row * width + column];
+/// after a fence and a ticket, the last contributor adds the slots in order 0, 1, ... and
+/// writes y, then resets the ticket.
+template <class T, class StoreMine>
+__device__ void publish(int tile, int width, long long w, long long U, long long W, int G, int M, int N, int slots,
+                        float* partials, unsigned* tickets, T* y, int lane, StoreMine store_mine) {
+  const long long first = owner_of(static_cast<long long>(tile) * G, U, W);
+  const long long last = owner_of(static_cast<long long>(tile) * G + G - 1, U, W);
   const int contributors = static_cast<int>(last - first + 1);
-  float* tile_base = partials + static_cast<std::size_t>(p.tile) * slots * M * kTileN;
-  float* mine = tile_base + static_cast<std::size_t>(w - first) * M * kTileN;
-#pragma unroll
-  for (int e = 0; e < (kRowsAbove8 ? 4 : 2); ++e) {
-    const int row = gid + (e >= 2 ? 8 : 0), col = 2 * tig + (e & 1);
-    if (row < M) mine[row * kTileN + col] = p.acc[e];
-  }
+  float* tile_base = partials + static_cast<std::size_t>(tile) * slots * M * width;
+  store_mine(tile_base + static_cast<std::size_t>(w - first) * M * width);
   __threadfence();
   __syncwarp();
   unsigned arrived = 0;
-  if (lane == 0) arrived = atomicAdd(&tickets[p.tile], 1u);
+  if (lane == 0) arrived = atomicAdd(&tickets[tile], 1u);
   arrived = __shfl_sync(0xffffffffu, arrived, 0);
   if (arrived != static_cast<unsigned>(contributors - 1)) return;
   __threadfence();
-  for (int i = lane; i < M * kTileN; i += kWarp) {
+  for (int i = lane; i < M * width; i += kWarp) {
     float sum = 0.f;
-    for (int s = 0; s < contributors; ++s) sum += __ldcg(tile_base + static_cast<std::size_t>(s) * M * kTileN + i);
-    const int row = i / kTileN, col = p.tile * kTileN + i % kTileN;
+    for (int s = 0; s < contributors; ++s) sum += __ldcg(tile_base + static_cast<std::size_t>(s) * M * width + i);
+    const int row = i / width, col = tile * width + i % width;
     if (col < N) y[static_cast<std::size_t>(row) * N + col] = from_f32<T>(sum);
   }
-  if (lane == 0) tickets[p.tile] = 0u;
+  if (lane == 0) tickets[tile] = 0u;
 }
 
 /// Warp w of W (global) takes units [U w / W, U (w + 1) / W) of the tiled packing.
@@ -261,8 +264,17 @@ __global__ void __launch_bounds__(kThreads)
     }
   }
   asm volatile("cp.async.wait_all;\n" ::: "memory");  // no copy outlives the block
-  if (n_pend > 0) publish<T, kRowsAbove8>(first, w, U, W, G, M, N, slots, partials, tickets, y, lane);
-  if (n_pend > 1) publish<T, kRowsAbove8>(last, w, U, W, G, M, N, slots, partials, tickets, y, lane);
+  auto publish_pending = [&](const Pending& p) {
+    publish(p.tile, kTileN, w, U, W, G, M, N, slots, partials, tickets, y, lane, [&](float* mine) {
+#pragma unroll
+      for (int e = 0; e < (kRowsAbove8 ? 4 : 2); ++e) {
+        const int row = gid + (e >= 2 ? 8 : 0), col = 2 * tig + (e & 1);
+        if (row < M) mine[row * kTileN + col] = p.acc[e];
+      }
+    });
+  };
+  if (n_pend > 0) publish_pending(first);
+  if (n_pend > 1) publish_pending(last);
 }
 
 /// Plans one full wave of w4_streamk<T, DecodeFor<T>> for p; `name` is the version in messages.
