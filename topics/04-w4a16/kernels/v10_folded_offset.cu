@@ -28,6 +28,10 @@
 /// (fixed) is still issue-bound, v10 is ~10% faster at M = 1 on 8b-gate / 8b-down; if v9 is
 /// memory-bound, they tie within noise.
 ///
+/// MEASURED (run 20261201T053043Z-fc57, commit 342dd20): slower than v9 — 30.98 / 34.34 us
+/// vs 28.94 / 31.54 at M = 1 (ncu: 0.64 issued per scheduler, DRAM 22%). The decode was not
+/// where v9's issue slots went; the x-sum LDS and correction cost more than the 16 HADD2 saved.
+///
 /// Profiler: compare `smsp__inst_executed.sum` and "Issued Warp Per Scheduler" of
 /// `-k regex:w4_streamk` between --variant v9 and v10 on the same shape.
 ///

@@ -27,6 +27,11 @@
 /// tinygemm 21.5 / 20.8), i.e. ~1.5x tinygemm and ~2.4x cuBLAS bf16 — still short of the
 /// 1.8x / 3.3x targets; M = 8 within ~10% of M = 1 (the B operand carries 8 rows for free).
 ///
+/// MEASURED (run 20261201T053758Z-f6d4, commit fa914cf): 24.19 / 26.05 us at M = 1 (v9 29.09
+/// / 31.73, v5 19.50 / 18.72 in the same run): the swap works (-17% vs v9, DRAM 28%, issue
+/// 0.63 per scheduler) but the stream-K body still loses to v5 except on 70b-gateup at M = 4
+/// (tie) and M = 8 (121.87 vs 132.22 us). Prediction missed by ~2x.
+///
 /// Profiler: `ncu --section SchedulerStats --section WarpStateStats -k regex:w4_wide_a`:
 /// issued warps per scheduler should fall well under v9's 0.68 and DRAM throughput rise.
 ///

@@ -46,6 +46,11 @@
 /// (tile, group) with a 64-bit division (~100 instructions per unit). It now counts them
 /// (stream_k.cuh); the rows of 15a03ee stay in the journal as the record of that bug.
 ///
+/// Measured after the fix (run 20261201T053043Z-fc57, commit 342dd20): 28.94 / 31.54 us at
+/// M = 1 on 4096 -> 14336 / 14336 -> 4096 (v5 19.46 / 18.61): still issue-bound (ncu 0.68
+/// issued warps per scheduler, DRAM 23%), ~220 SASS instructions per unit. A regression, kept;
+/// README section 4 has the story, v10 and v11 the two follow-ups.
+///
 /// Profiler: `ncu --section SpeedOfLight --section MemoryWorkloadAnalysis --section
 /// WarpStateStats -k regex:w4_streamk` — DRAM throughput should be the top unit; stalls
 /// should be long_scoreboard (waiting on the ring); if issue-active is > 70%, the decode is
