@@ -95,6 +95,21 @@ struct Pending {  // a partly owned n-tile, published at the warp's end
   float acc[4] = {0.f, 0.f, 0.f, 0.f};
 };
 
+/// Keeps a shared tile's accumulators until the warp's end: the first into `first`, the second
+/// into `last`. Selects, not a run-time index, so both pendings stay in registers.
+__device__ __forceinline__ void keep_pending(Pending& first, Pending& last, int& n_pend, int tile,
+                                             const float (&acc)[4]) {
+  const bool into_first = n_pend == 0;
+  first.tile = into_first ? tile : first.tile;
+  last.tile = into_first ? last.tile : tile;
+#pragma unroll
+  for (int e = 0; e < 4; ++e) {
+    first.acc[e] = into_first ? acc[e] : first.acc[e];
+    last.acc[e] = into_first ? last.acc[e] : acc[e];
+  }
+  ++n_pend;
+}
+
 /// Output of one tile's C fragment (rows gid, gid + 8; columns 2 tig, 2 tig + 1).
 template <class T, bool kRowsAbove8>
 __device__ __forceinline__ void store_tile(T* y, const float (&acc)[4], int tile, int M, int N, int gid, int tig) {
@@ -244,16 +259,7 @@ __global__ void __launch_bounds__(kThreads)
       if (owner_of(tg, U, W) == owner_of(tg + G - 1, U, W)) {
         store_tile<T, kRowsAbove8>(y, acc, tile, M, N, gid, tig);
       } else {  // shared: only the first and the last tile of a range can be
-        // (selects, not a run-time index: the two pendings stay in registers)
-        const bool into_first = n_pend == 0;
-        first.tile = into_first ? tile : first.tile;
-        last.tile = into_first ? last.tile : tile;
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          first.acc[e] = into_first ? acc[e] : first.acc[e];
-          last.acc[e] = into_first ? last.acc[e] : acc[e];
-        }
-        ++n_pend;
+        keep_pending(first, last, n_pend, tile, acc);
       }
 #pragma unroll
       for (int e = 0; e < 4; ++e) acc[e] = 0.f;

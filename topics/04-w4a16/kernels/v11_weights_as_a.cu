@@ -160,15 +160,7 @@ __global__ void __launch_bounds__(kThreads)
           if (row < M && col < N) y[static_cast<std::size_t>(row) * N + col] = from_f32<T>(acc[e]);
         }
       } else {
-        const bool into_first = n_pend == 0;
-        first.tile = into_first ? st : first.tile;
-        last.tile = into_first ? last.tile : st;
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          first.acc[e] = into_first ? acc[e] : first.acc[e];
-          last.acc[e] = into_first ? last.acc[e] : acc[e];
-        }
-        ++n_pend;
+        keep_pending(first, last, n_pend, st, acc);
       }
 #pragma unroll
       for (int e = 0; e < 4; ++e) acc[e] = 0.f;

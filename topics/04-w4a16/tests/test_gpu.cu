@@ -82,6 +82,21 @@ struct HostCase {
   int N, K;
 };
 
+/// Runs `step` 20 more times after a first checked run; every output must be bitwise equal to
+/// the first (a split or stream-K reduction that depended on arrival order would differ).
+void check_bitwise_repeatable(const Step& step, DeviceData& d, WFormat f, int M, cudaStream_t s) {
+  const std::size_t bytes = static_cast<std::size_t>(M) * d.N() * 2;
+  std::vector<unsigned char> first(bytes), again(bytes);
+  LABS_CHECK(cudaMemcpy(first.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
+  for (int rep = 0; rep < 20; ++rep) {
+    d.poison_y(s);
+    step(d.weights(f, 0), s);
+    LABS_CHECK(cudaStreamSynchronize(s));
+    LABS_CHECK(cudaMemcpy(again.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
+    CHECK(std::memcmp(first.data(), again.data(), bytes) == 0);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("every version and both cuBLAS baselines match the fp64 oracle on small and odd shapes") {
@@ -211,16 +226,7 @@ TEST_CASE("split-K versions are bitwise deterministic across runs and correct on
       const auto& ref = d.gpu_reference(WFormat::int4_asym, st.s);
       INFO(name, " M=", M);
       REQUIRE(run_and_check(step, d, WFormat::int4_asym, M, ref, st.s).pass);
-      const std::size_t bytes = static_cast<std::size_t>(M) * N * 2;
-      std::vector<unsigned char> first(bytes), again(bytes);
-      LABS_CHECK(cudaMemcpy(first.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
-      for (int rep = 0; rep < 20; ++rep) {
-        d.poison_y(st.s);
-        step(d.weights(WFormat::int4_asym, 0), st.s);
-        LABS_CHECK(cudaStreamSynchronize(st.s));
-        LABS_CHECK(cudaMemcpy(again.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
-        CHECK(std::memcmp(first.data(), again.data(), bytes) == 0);
-      }
+      check_bitwise_repeatable(step, d, WFormat::int4_asym, M, st.s);
     }
 }
 
@@ -237,16 +243,7 @@ TEST_CASE("v9, v10, v11 (stream-K) are bitwise deterministic when ~50 warps shar
     const auto& ref = d.gpu_reference(WFormat::int4_sym, st.s);
     INFO(name, " M=", M);
     REQUIRE(run_and_check(step, d, WFormat::int4_sym, M, ref, st.s).pass);
-    const std::size_t bytes = static_cast<std::size_t>(M) * N * 2;
-    std::vector<unsigned char> first(bytes), again(bytes);
-    LABS_CHECK(cudaMemcpy(first.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
-    for (int rep = 0; rep < 20; ++rep) {
-      d.poison_y(st.s);
-      step(d.weights(WFormat::int4_sym, 0), st.s);
-      LABS_CHECK(cudaStreamSynchronize(st.s));
-      LABS_CHECK(cudaMemcpy(again.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
-      CHECK(std::memcmp(first.data(), again.data(), bytes) == 0);
-    }
+    check_bitwise_repeatable(step, d, WFormat::int4_sym, M, st.s);
   }
   // Past their shared-memory budget they refuse the problem instead of launching something wrong.
   for (const char* name : {"v9", "v10", "v11"})
