@@ -38,35 +38,13 @@
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v9,v10 --shape 8b-gate,8b-down --dtype bf16 --wfmt int4-sym
 #include <stdexcept>
 
+#include "kernels/folded_decode.cuh"
 #include "kernels/stream_k.cuh"
 
 namespace w4a16 {
 namespace {
 
 #if defined(LABS_BACKEND_CUDA)
-
-template <class T>
-struct FoldedDecode;
-
-template <>
-struct FoldedDecode<lab::bf16> {
-  static constexpr bool kFolded = true;
-  static constexpr float kOffset = 136.0f;  // 128 (0x4300) + the symmetric zero point 8
-  __device__ static void decode(std::uint32_t w, std::uint32_t (&b)[4]) {
-#pragma unroll
-    for (int i = 0; i < 4; ++i) b[i] = lop3_and_or(w >> (4 * i), magic::kLowNibblePair, magic::kBf16Exp128x2);
-  }
-};
-
-template <>
-struct FoldedDecode<lab::f16> {
-  static constexpr bool kFolded = true;
-  static constexpr float kOffset = 1032.0f;  // 1024 (0x6400) + 8
-  __device__ static void decode(std::uint32_t w, std::uint32_t (&b)[4]) {
-#pragma unroll
-    for (int i = 0; i < 4; ++i) b[i] = lop3_and_or(w >> (4 * i), magic::kLowNibblePair, magic::kF16Exp1024x2);
-  }
-};
 
 Step prepare_v10(const Problem& p) { return stream_k::prepare_stream_k<FoldedDecode>(p, "v10"); }
 
