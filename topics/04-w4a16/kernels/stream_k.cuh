@@ -73,6 +73,45 @@ __device__ void stage_x(const T* __restrict__ x, std::uint32_t* xs, int M, int K
   }
 }
 
+/// v13's staging: the fragment order of stage_x, but each thread issues up to kXBatch loads
+/// before its first store (stage_x waits one round trip per 16 bytes it moves: 7 in a row at
+/// K = 14336), and the 16 threads that hold one (row, group) also add their 128 values with
+/// 4 shuffles, so the group sums come from the same loads. sink(m, g, sum) is called once per
+/// (row, group), by the thread holding its first chunk; the order of additions is fixed.
+inline constexpr int kXBatch = 4;
+template <class T, class Sink>
+__device__ void stage_x_batched(const T* __restrict__ x, std::uint32_t* xs, int M, int K, Sink sink) {
+  const int G = K / kTileK, chunks = K / 8, total = M * chunks;  // chunks % 16 == 0
+  for (int base = 0; base < total; base += kThreads * kXBatch) {  // the same trip count for every thread
+    uint4 v[kXBatch];
+#pragma unroll
+    for (int b = 0; b < kXBatch; ++b) {
+      const int i = base + b * kThreads + static_cast<int>(threadIdx.x);
+      v[b] = i < total ? load16(x + static_cast<std::size_t>(i / chunks) * K + (i % chunks) * 8) : make_uint4(0, 0, 0, 0);
+    }
+#pragma unroll
+    for (int b = 0; b < kXBatch; ++b) {
+      const int i = base + b * kThreads + static_cast<int>(threadIdx.x);
+      const int m = i / chunks, c = i % chunks;
+      const int g = c / 16, cc = c % 16, st = cc / 2, h = cc % 2;
+      if (i < total) {
+        std::uint32_t* dst = xs + m * x_row_words(G) + (g * 4 + st / 2) * 16 + (st % 2) * 2 + h;
+        dst[0] = v[b].x;
+        dst[4] = v[b].y;
+        dst[8] = v[b].z;
+        dst[12] = v[b].w;
+      }
+      const std::uint32_t w[4] = {v[b].x, v[b].y, v[b].z, v[b].w};
+      float sum = 0.f;
+#pragma unroll
+      for (int q = 0; q < 4; ++q) sum += lo_to_f32(w[q], T{}) + hi_to_f32(w[q], T{});
+#pragma unroll
+      for (int o = 8; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);  // 16 chunks = 16 lanes
+      if (i < total && cc == 0) sink(m, g, sum);
+    }
+  }
+}
+
 /// xsum[m][g] = sum of the 128 x values of group g of row m, in fp32, in a fixed order.
 template <class T>
 __device__ void stage_group_sums(const T* __restrict__ x, float* xsum, int M, int K) {

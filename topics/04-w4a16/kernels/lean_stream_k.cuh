@@ -1,0 +1,264 @@
+/// @file lean_stream_k.cuh
+/// The lean stream-K kernel of v12 and v13 (their files have the design, the predictions and
+/// the measured story): v11's operand swap (weights are the mma's A, x its B, M <= 8) with
+/// the folded decode, advancing pointers and compile-time ring slots. `kBatchedStaging`
+/// picks how x and its group sums reach shared memory: v12 one round trip per 16 bytes
+/// (stage_x + stage_pair_sums), v13 all loads first (stage_x_batched).
+#pragma once
+
+#include <algorithm>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "kernels/folded_decode.cuh"
+#include "kernels/stream_k.cuh"
+
+#if defined(LABS_BACKEND_CUDA)
+namespace w4a16::lean {
+
+using namespace stream_k;
+
+constexpr int kLeanStages = 4;                    // 1 KB super-units in flight per warp
+constexpr int kLeanSlot = 2 * kTileBytes + 32;    // tile T, tile T + 1, their 16 scales
+constexpr int kLeanRing = kLeanStages * kLeanSlot;
+constexpr int kLeanCols = 2 * kTileN;
+constexpr int kLeanMaxM = 8;
+
+/// xsum2[g * 4 + t] = (sum of group g of x row 2t, of row 2t + 1); rows >= M give 0.
+template <class T>
+__device__ void stage_pair_sums(const T* __restrict__ x, float2* xsum2, int M, int K) {
+  const int G = K / kTileK;
+  for (int i = threadIdx.x; i < G * 4; i += kThreads) {
+    const int g = i / 4, t = i % 4;
+    float s[2] = {0.f, 0.f};
+    for (int r = 0; r < 2; ++r) {
+      const int row = 2 * t + r;
+      if (row >= M) continue;
+      const T* p = x + static_cast<std::size_t>(row) * K + static_cast<std::size_t>(g) * kTileK;
+      for (int c = 0; c < kTileK / 8; ++c) {
+        const uint4 v = load16(p + c * 8);
+        const std::uint32_t w[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+        for (int q = 0; q < 4; ++q) s[r] += lo_to_f32(w[q], T{}) + hi_to_f32(w[q], T{});
+      }
+    }
+    xsum2[i] = make_float2(s[0], s[1]);
+  }
+}
+
+template <class T, bool kVecScales, bool kBatchedStaging>
+__global__ void __launch_bounds__(kThreads)
+    w4_lean(const T* __restrict__ x, T* __restrict__ y, const std::uint8_t* __restrict__ tiled,
+            const T* __restrict__ scales, int M, int N, int K, int W, int slots, float* __restrict__ partials,
+            unsigned* __restrict__ tickets) {
+  using D = MmaDequant<T>;
+  using Dec = FoldedDecode<T>;
+  extern __shared__ uint4 smem_raw[];
+  const int G = K / kTileK;
+  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
+  const int gid = lane >> 2, tig = lane & 3;
+  std::uint8_t* ring = reinterpret_cast<std::uint8_t*>(smem_raw) + warp * kLeanRing;
+  std::uint32_t* xs = reinterpret_cast<std::uint32_t*>(reinterpret_cast<std::uint8_t*>(smem_raw) +
+                                                       kWarps * kLeanRing);
+  float2* xsum2 = reinterpret_cast<float2*>(xs + M * x_row_words(G));
+
+  const int tiles = tiled_rows(N) / kTileN;
+  const long long U = static_cast<long long>((tiles + 1) / 2) * G;
+  const long long w = static_cast<long long>(blockIdx.x) * kWarps + warp;
+  const long long ub = w < W ? U * w / W : 0, ue = w < W ? U * (w + 1) / W : 0;
+  const int n_units = static_cast<int>(ue - ub);
+
+  // Copy side: everything advances by counting; the only per-super-tile work is at a wrap.
+  int iss_left = n_units, iss_g = static_cast<int>(ub % G), iss_st = static_cast<int>(ub / G);
+  const std::size_t tile_stride = static_cast<std::size_t>(G) * kTileBytes;  // tile T -> T + 1
+  const std::uint8_t* iss_w = tiled + (2 * static_cast<std::size_t>(iss_st) * G + iss_g) * kTileBytes + lane * 16;
+  const T* iss_s = scales + static_cast<std::size_t>(iss_g) * N + iss_st * kLeanCols + lane * kTileN;
+  auto scale_bytes = [&](int st) { return min(max(N - (st * kLeanCols + lane * kTileN), 0), kTileN) * 2; };
+  int iss_sbytes = scale_bytes(iss_st);
+  bool iss_b = 2 * iss_st + 1 < tiles;
+  auto issue = [&](int slot) {
+    const bool live = iss_left > 0;
+    std::uint8_t* dst = ring + slot * kLeanSlot + lane * 16;
+    cp_async(dst, live ? iss_w : tiled, 16, live);
+    cp_async(dst + kTileBytes, live && iss_b ? iss_w + tile_stride : tiled, 16, live && iss_b);
+    if (kVecScales && lane < 2)
+      cp_async16_partial(ring + slot * kLeanSlot + 2 * kTileBytes + lane * 16,
+                         live && iss_sbytes > 0 ? iss_s : scales, live ? iss_sbytes : 0);
+    cp_async_commit();
+    --iss_left;
+    iss_w += kTileBytes;
+    iss_s += N;
+    if (++iss_g == G) {
+      iss_g = 0;
+      ++iss_st;
+      iss_w += tile_stride;  // skip tile T + 1: the next super-tile starts at tile T + 2
+      iss_s = scales + iss_st * kLeanCols + lane * kTileN;
+      iss_sbytes = scale_bytes(iss_st);
+      iss_b = 2 * iss_st + 1 < tiles;
+    }
+  };
+#pragma unroll
+  for (int s = 0; s < kLeanStages; ++s) issue(s);
+
+  if constexpr (kBatchedStaging) {  // v13: one round trip, the sums from the same loads
+    for (int i = threadIdx.x; i < G * 4; i += kThreads) {  // rows >= M: zero (disjoint from the sink's)
+      const int t = i % 4;
+      if (2 * t >= M) xsum2[i].x = 0.f;
+      if (2 * t + 1 >= M) xsum2[i].y = 0.f;
+    }
+    stage_x_batched(x, xs, M, K, [&](int m, int g, float s) {
+      float2& e = xsum2[g * 4 + m / 2];
+      if (m % 2 == 0) e.x = s;
+      else e.y = s;
+    });
+  } else {  // v12: one round trip per 16 bytes of x per thread, then the sums
+    stage_x(x, xs, M, K);
+    stage_pair_sums(x, xsum2, M, K);
+  }
+  __syncthreads();
+  if (n_units == 0) {
+    asm volatile("cp.async.wait_all;\n" ::: "memory");
+    return;
+  }
+
+  // Compute side.
+  const uint4* x_row = reinterpret_cast<const uint4*>(xs + min(gid, M - 1) * x_row_words(G)) + tig;
+  int g = static_cast<int>(ub % G), st = static_cast<int>(ub / G);
+  const uint4* xp = x_row + g * 16;
+  const float2* sp = xsum2 + g * 4 + tig;
+  Pending first, last;
+  int n_pend = 0;
+  float acc[4] = {0.f, 0.f, 0.f, 0.f};
+
+  for (int i0 = 0; i0 < n_units; i0 += kLeanStages) {
+#pragma unroll
+    for (int s = 0; s < kLeanStages; ++s) {
+      if (i0 + s >= n_units) break;
+      cp_async_wait_oldest<kLeanStages>();
+      __syncwarp();  // the scales were copied by lanes 0 and 1
+      const std::uint8_t* src = ring + s * kLeanSlot;
+      const uint4 wa = *reinterpret_cast<const uint4*>(src + lane * 16);
+      const uint4 wb = *reinterpret_cast<const uint4*>(src + kTileBytes + lane * 16);
+      float sa, sb;
+      if constexpr (kVecScales) {
+        const T* sc = reinterpret_cast<const T*>(src + 2 * kTileBytes);
+        sa = to_f32(sc[gid]);
+        sb = to_f32(sc[kTileN + gid]);
+      } else {
+        const int ca = st * kLeanCols + gid, cb = ca + kTileN;
+        sa = ca < N ? to_f32(scales[static_cast<std::size_t>(g) * N + ca]) : 0.f;
+        sb = cb < N ? to_f32(scales[static_cast<std::size_t>(g) * N + cb]) : 0.f;
+      }
+      const float2 xsum = *sp;
+
+      float d0[4] = {0.f, 0.f, 0.f, 0.f}, d1[4] = {0.f, 0.f, 0.f, 0.f};
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {
+        const uint4 xv = xp[j * 4];
+        std::uint32_t ba[4], bb[4];
+        Dec::decode(word_of(wa, j), ba);
+        Dec::decode(word_of(wb, j), bb);
+        const std::uint32_t a0[4] = {ba[0], bb[0], ba[1], bb[1]}, a1[4] = {ba[2], bb[2], ba[3], bb[3]};
+        D::mma(d0, a0, xv.x, xv.y);
+        D::mma(d1, a1, xv.z, xv.w);
+      }
+      __syncwarp();  // every lane has read the slot before lanes 0 and 1 refill its scales
+      issue(s);
+
+      const float off0 = Dec::kOffset * xsum.x, off1 = Dec::kOffset * xsum.y;
+      acc[0] = fmaf(d0[0] + d1[0] - off0, sa, acc[0]);
+      acc[1] = fmaf(d0[1] + d1[1] - off1, sa, acc[1]);
+      acc[2] = fmaf(d0[2] + d1[2] - off0, sb, acc[2]);
+      acc[3] = fmaf(d0[3] + d1[3] - off1, sb, acc[3]);
+
+      xp += 16;
+      sp += 4;
+      if (g == G - 1 || i0 + s == n_units - 1) {  // done with super-tile st
+        const long long tg = static_cast<long long>(st) * G;
+        if (owner_of(tg, U, W) == owner_of(tg + G - 1, U, W)) {
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const int row = 2 * tig + (e & 1), col = st * kLeanCols + (e >= 2 ? kTileN : 0) + gid;
+            if (row < M && col < N) y[static_cast<std::size_t>(row) * N + col] = from_f32<T>(acc[e]);
+          }
+        } else {
+          keep_pending(first, last, n_pend, st, acc);
+        }
+#pragma unroll
+        for (int e = 0; e < 4; ++e) acc[e] = 0.f;
+        g = 0;
+        ++st;
+        xp = x_row;
+        sp = xsum2 + tig;
+      } else {
+        ++g;
+      }
+    }
+  }
+  asm volatile("cp.async.wait_all;\n" ::: "memory");
+  auto publish_pending = [&](const Pending& p) {
+    publish(p.tile, kLeanCols, w, U, W, G, M, N, slots, partials, tickets, y, lane, [&](float* mine) {
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        const int row = 2 * tig + (e & 1), col = (e >= 2 ? kTileN : 0) + gid;
+        if (row < M) mine[row * kLeanCols + col] = p.acc[e];
+      }
+    });
+  };
+  if (n_pend > 0) publish_pending(first);
+  if (n_pend > 1) publish_pending(last);
+}
+
+/// Plans one full wave of w4_lean for p; `name` is the version in messages.
+template <bool kBatchedStaging>
+Step prepare_lean(const Problem& p, const char* name) {
+  require_supported(p);
+  if (p.wfmt != WFormat::int4_sym) throw std::invalid_argument(std::string(name) + " implements int4-sym only");
+  if (p.M > kLeanMaxM) throw std::invalid_argument(std::string(name) + " carries x in the 8 columns of the mma's B operand: M <= 8");
+  const int G = p.K / kTileK;
+  const int tiles = tiled_rows(p.N) / kTileN;
+  const long long U = static_cast<long long>((tiles + 1) / 2) * G;
+  const int smem = kWarps * kLeanRing + p.M * x_row_words(G) * 4 + G * 4 * static_cast<int>(sizeof(float2));
+  int device = 0, optin = 0;
+  LABS_CHECK(cudaGetDevice(&device));
+  LABS_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+  if (smem > optin)
+    throw std::invalid_argument(std::string(name) + " keeps x[M][K] in shared memory beside its rings: " + std::to_string(smem) +
+                                " bytes needed, the limit is " + std::to_string(optin));
+  Step step;
+  auto build = [&](auto tag_t, auto vec_c) {
+    using T = decltype(tag_t);
+    auto kernel = w4_lean<T, decltype(vec_c)::value, kBatchedStaging>;
+    LABS_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+    int per_sm = 0;
+    LABS_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem));
+    const int W = static_cast<int>(std::min<long long>(static_cast<long long>(std::max(per_sm, 1)) * p.sms * kWarps, U));
+    const int blocks = (W + kWarps - 1) / kWarps;
+    const long long min_units = U / W;
+    const int slots = static_cast<int>((G + min_units - 1) / min_units + 1);
+    auto partials = std::make_shared<lab::DeviceBytes>(sizeof(float) * static_cast<std::size_t>(U / G) * slots * p.M *
+                                                       kLeanCols);
+    auto tickets = std::make_shared<lab::DeviceBytes>(sizeof(unsigned) * static_cast<std::size_t>(U / G));
+    LABS_CHECK(cudaMemset(tickets->get(), 0, tickets->bytes()));
+    const Problem q = p;
+    step = [=](const DeviceWeights& w, Stream s) {
+      if (!w.tiled) throw std::invalid_argument(std::string(name) + " needs the tiled packing");
+      kernel<<<blocks, kThreads, smem, s>>>(static_cast<const T*>(q.x), static_cast<T*>(q.y), w.tiled,
+                                            static_cast<const T*>(w.scales), q.M, q.N, q.K, W, slots,
+                                            partials->as<float>(), tickets->as<unsigned>());
+      LABS_CHECK_LAUNCH();
+    };
+  };
+  // 16-byte scale copies need each group's row of scales 16-byte aligned: N % 8 == 0.
+  auto with_vec = [&](auto tag_t) {
+    if (p.N % kTileN == 0) build(tag_t, std::true_type{});
+    else build(tag_t, std::false_type{});
+  };
+  if (p.dtype == lab::DType::bf16) with_vec(lab::bf16{});
+  else with_vec(lab::f16{});
+  return step;
+}
+
+}  // namespace w4a16::lean
+#endif
