@@ -29,6 +29,11 @@
 /// time stays above ~18 us with the count down 3x, the issue rate was not the limit and the
 /// one-wave structure is (README section 4).
 ///
+/// MEASURED (run 20261201T054958Z-22c7, commit f15b374): 7.8 M warp instructions on 8b-gate
+/// M = 1 (v11 10.5 M; ~270 per KB, the per-warp prologue and epilogue included), issue 0.53 per
+/// scheduler; 8b-gate / 8b-down 21.87 / 26.53 us (v5 19.33 / 18.61): still slower on the 8B
+/// layers, but 70b-gateup M = 1 76.58 us vs v5's 90.19 — the first version to beat v5 at M = 1.
+///
 /// Profiler: `ncu --section InstructionStats --section SchedulerStats -k regex:w4_lean`.
 ///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v5,v11,v12 --shape 8b-gate,8b-down --dtype bf16 --wfmt int4-sym

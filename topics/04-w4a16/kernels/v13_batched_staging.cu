@@ -18,6 +18,11 @@
 /// round trips of ~0.6 us), 8b-gate from 21.9 to ~21 us (two trips to one), 70b-gateup
 /// unchanged within 2%; still slower than v5 (18.6 / 19.4 us) on the 8B layers.
 ///
+/// MEASURED (run 20261201T055638Z-3671, commit 04382fd): 8b-down 24.85 us (v12 26.45; predicted
+/// ~23.5), 8b-gate 22.14 (v12 21.78), 70b-gateup 74.08 (v12 76.03, v5 89.25; M = 8: 94.85 vs
+/// v5's 134.06). Over the nine shapes at M = 1: ~15.2 us fixed + bytes / 4.03 TB/s (94% of the
+/// copy rate; v5 8.8 us + 3.01 TB/s): the best rate in the topic, the worst fixed cost.
+///
 /// Profiler: `ncu --section WarpStateStats -k regex:w4_lean` — `stall_barrier` (warps waiting
 /// at the staging barrier) should fall against v12 on 8b-down.
 ///
