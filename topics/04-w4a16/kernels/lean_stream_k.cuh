@@ -3,7 +3,9 @@
 /// the measured story): v11's operand swap (weights are the mma's A, x its B, M <= 8) with
 /// the folded decode, advancing pointers and compile-time ring slots. `kBatchedStaging`
 /// picks how x and its group sums reach shared memory: v12 one round trip per 16 bytes
-/// (stage_x + stage_pair_sums), v13 all loads first (stage_x_batched).
+/// (stage_x + stage_pair_sums), v13 all loads first (stage_x_batched). `kCheapBookkeeping`
+/// (v14) replaces the 64-bit divisions and the sequentially consistent fences of the
+/// stream-K bookkeeping with 32-bit divisions, a range comparison and release/acquire atomics.
 #pragma once
 
 #include <algorithm>
@@ -47,7 +49,7 @@ __device__ void stage_pair_sums(const T* __restrict__ x, float2* xsum2, int M, i
   }
 }
 
-template <class T, bool kVecScales, bool kBatchedStaging>
+template <class T, bool kVecScales, bool kBatchedStaging, bool kCheapBookkeeping>
 __global__ void __launch_bounds__(kThreads)
     w4_lean(const T* __restrict__ x, T* __restrict__ y, const std::uint8_t* __restrict__ tiled,
             const T* __restrict__ scales, int M, int N, int K, int W, int slots, float* __restrict__ partials,
@@ -66,11 +68,27 @@ __global__ void __launch_bounds__(kThreads)
   const int tiles = tiled_rows(N) / kTileN;
   const long long U = static_cast<long long>((tiles + 1) / 2) * G;
   const long long w = static_cast<long long>(blockIdx.x) * kWarps + warp;
-  const long long ub = w < W ? U * w / W : 0, ue = w < W ? U * (w + 1) / W : 0;
+  long long ub = 0, ue = 0;
+  int ub_g = 0, ub_st = 0;  // ub % G, ub / G
+  if (w < W) {
+    if (kCheapBookkeeping && U * W < (1ll << 32)) {  // v14: 32-bit divisions (~20 instructions, not ~100)
+      const unsigned u32 = static_cast<unsigned>(U), w32 = static_cast<unsigned>(w), W32 = static_cast<unsigned>(W);
+      const unsigned b = u32 * w32 / W32, e = u32 * (w32 + 1) / W32;
+      ub = b;
+      ue = e;
+      ub_g = static_cast<int>(b % static_cast<unsigned>(G));
+      ub_st = static_cast<int>(b / static_cast<unsigned>(G));
+    } else {
+      ub = U * w / W;
+      ue = U * (w + 1) / W;
+      ub_g = static_cast<int>(ub % G);
+      ub_st = static_cast<int>(ub / G);
+    }
+  }
   const int n_units = static_cast<int>(ue - ub);
 
   // Copy side: everything advances by counting; the only per-super-tile work is at a wrap.
-  int iss_left = n_units, iss_g = static_cast<int>(ub % G), iss_st = static_cast<int>(ub / G);
+  int iss_left = n_units, iss_g = ub_g, iss_st = ub_st;
   const std::size_t tile_stride = static_cast<std::size_t>(G) * kTileBytes;  // tile T -> T + 1
   const std::uint8_t* iss_w = tiled + (2 * static_cast<std::size_t>(iss_st) * G + iss_g) * kTileBytes + lane * 16;
   const T* iss_s = scales + static_cast<std::size_t>(iss_g) * N + iss_st * kLeanCols + lane * kTileN;
@@ -124,7 +142,7 @@ __global__ void __launch_bounds__(kThreads)
 
   // Compute side.
   const uint4* x_row = reinterpret_cast<const uint4*>(xs + min(gid, M - 1) * x_row_words(G)) + tig;
-  int g = static_cast<int>(ub % G), st = static_cast<int>(ub / G);
+  int g = ub_g, st = ub_st;
   const uint4* xp = x_row + g * 16;
   const float2* sp = xsum2 + g * 4 + tig;
   Pending first, last;
@@ -176,7 +194,11 @@ __global__ void __launch_bounds__(kThreads)
       sp += 4;
       if (g == G - 1 || i0 + s == n_units - 1) {  // done with super-tile st
         const long long tg = static_cast<long long>(st) * G;
-        if (owner_of(tg, U, W) == owner_of(tg + G - 1, U, W)) {
+        // Owned whole: v14 compares the tile with this warp's own range (no division);
+        // v12/v13 ask owner_of (two 64-bit divisions) for the tile's first and last unit.
+        const bool owned = kCheapBookkeeping ? (tg >= ub && tg + G <= ue)
+                                             : owner_of(tg, U, W) == owner_of(tg + G - 1, U, W);
+        if (owned) {
 #pragma unroll
           for (int e = 0; e < 4; ++e) {
             const int row = 2 * tig + (e & 1), col = st * kLeanCols + (e >= 2 ? kTileN : 0) + gid;
@@ -198,7 +220,7 @@ __global__ void __launch_bounds__(kThreads)
   }
   asm volatile("cp.async.wait_all;\n" ::: "memory");
   auto publish_pending = [&](const Pending& p) {
-    publish(p.tile, kLeanCols, w, U, W, G, M, N, slots, partials, tickets, y, lane, [&](float* mine) {
+    publish<kCheapBookkeeping>(p.tile, kLeanCols, w, U, W, G, M, N, slots, partials, tickets, y, lane, [&](float* mine) {
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
         const int row = 2 * tig + (e & 1), col = (e >= 2 ? kTileN : 0) + gid;
@@ -211,7 +233,7 @@ __global__ void __launch_bounds__(kThreads)
 }
 
 /// Plans one full wave of w4_lean for p; `name` is the version in messages.
-template <bool kBatchedStaging>
+template <bool kBatchedStaging, bool kCheapBookkeeping = false>
 Step prepare_lean(const Problem& p, const char* name) {
   require_supported(p);
   if (p.wfmt != WFormat::int4_sym) throw std::invalid_argument(std::string(name) + " implements int4-sym only");
@@ -229,7 +251,7 @@ Step prepare_lean(const Problem& p, const char* name) {
   Step step;
   auto build = [&](auto tag_t, auto vec_c) {
     using T = decltype(tag_t);
-    auto kernel = w4_lean<T, decltype(vec_c)::value, kBatchedStaging>;
+    auto kernel = w4_lean<T, decltype(vec_c)::value, kBatchedStaging, kCheapBookkeeping>;
     LABS_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     int per_sm = 0;
     LABS_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem));

@@ -164,7 +164,19 @@ __device__ __forceinline__ void store_tile(T* y, const float (&acc)[4], int tile
 /// tile x width): `store_mine(float* slot)` writes the lane's values at [row * width + column];
 /// after a fence and a ticket, the last contributor adds the slots in order 0, 1, ... and
 /// writes y, then resets the ticket.
-template <class T, class StoreMine>
+/// The ticket's memory ordering. kReleaseAcquire = false (v9 ... v13): `__threadfence()`
+/// before and after the atomic, which compiles to MEMBAR.SC.GPU (a sequentially consistent
+/// fence) plus an L1 invalidation. true (v14): the lanes' partial stores are ordered before
+/// lane 0's `atom.add.acq_rel.gpu` by the warp barrier (bar.warp.sync orders memory among its
+/// threads), and the last contributor's loads after it by the same barrier: the pattern
+/// CUTLASS's semaphores use with __syncthreads.
+__device__ __forceinline__ unsigned ticket_add_acq_rel(unsigned* ticket) {
+  unsigned old;
+  asm volatile("atom.add.acq_rel.gpu.global.u32 %0, [%1], 1;\n" : "=r"(old) : "l"(ticket) : "memory");
+  return old;
+}
+
+template <bool kReleaseAcquire = false, class T, class StoreMine>
 __device__ void publish(int tile, int width, long long w, long long U, long long W, int G, int M, int N, int slots,
                         float* partials, unsigned* tickets, T* y, int lane, StoreMine store_mine) {
   const long long first = owner_of(static_cast<long long>(tile) * G, U, W);
@@ -172,13 +184,14 @@ __device__ void publish(int tile, int width, long long w, long long U, long long
   const int contributors = static_cast<int>(last - first + 1);
   float* tile_base = partials + static_cast<std::size_t>(tile) * slots * M * width;
   store_mine(tile_base + static_cast<std::size_t>(w - first) * M * width);
-  __threadfence();
+  if (!kReleaseAcquire) __threadfence();
   __syncwarp();
   unsigned arrived = 0;
-  if (lane == 0) arrived = atomicAdd(&tickets[tile], 1u);
+  if (lane == 0) arrived = kReleaseAcquire ? ticket_add_acq_rel(&tickets[tile]) : atomicAdd(&tickets[tile], 1u);
   arrived = __shfl_sync(0xffffffffu, arrived, 0);
   if (arrived != static_cast<unsigned>(contributors - 1)) return;
-  __threadfence();
+  if (kReleaseAcquire) __syncwarp();  // every lane's loads below come after lane 0's acquire
+  else __threadfence();
   for (int i = lane; i < M * width; i += kWarp) {
     float sum = 0.f;
     for (int s = 0; s < contributors; ++s) sum += __ldcg(tile_base + static_cast<std::size_t>(s) * M * width + i);
