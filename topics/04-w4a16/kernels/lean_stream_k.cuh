@@ -1,11 +1,13 @@
 /// @file lean_stream_k.cuh
 /// The lean stream-K kernel of v12 and v13 (their files have the design, the predictions and
 /// the measured story): v11's operand swap (weights are the mma's A, x its B, M <= 8) with
-/// the folded decode, advancing pointers and compile-time ring slots. `kBatchedStaging`
-/// picks how x and its group sums reach shared memory: v12 one round trip per 16 bytes
-/// (stage_x + stage_pair_sums), v13 all loads first (stage_x_batched). `kCheapBookkeeping`
-/// (v14) replaces the 64-bit divisions and the sequentially consistent fences of the
-/// stream-K bookkeeping with 32-bit divisions, a range comparison and release/acquire atomics.
+/// the folded decode, advancing pointers and compile-time ring slots, compiled once per
+/// version (LeanFeatures): v13 stages x and its group sums in one or two round trips
+/// (stage_x_batched) where v12 waits one per 16 bytes (stage_x + stage_pair_sums); v14
+/// replaces the 64-bit divisions and the sequentially consistent fences of the stream-K
+/// bookkeeping with 32-bit divisions, a range comparison and release/acquire atomics; v15
+/// takes the 64-bit divisions out of the publish step too and keeps the last contributor's
+/// partial loads in flight together.
 #pragma once
 
 #include <algorithm>
@@ -49,13 +51,23 @@ __device__ void stage_pair_sums(const T* __restrict__ x, float2* xsum2, int M, i
   }
 }
 
-template <class T, bool kVecScales, bool kBatchedStaging, bool kCheapBookkeeping>
+/// What each version adds, by its number: the kernel is compiled once per version.
+template <int kVersion>
+struct LeanFeatures {
+  static constexpr bool kBatchedStaging = kVersion >= 13;    ///< x in one or two round trips
+  static constexpr bool kCheapBookkeeping = kVersion >= 14;  ///< 32-bit ranges, acq_rel ticket
+  static constexpr bool kLeanTail = kVersion >= 15;          ///< publish: no 64-bit division, loads in flight
+};
+
+template <class T, bool kVecScales, int kVersion>
 __global__ void __launch_bounds__(kThreads)
     w4_lean(const T* __restrict__ x, T* __restrict__ y, const std::uint8_t* __restrict__ tiled,
             const T* __restrict__ scales, int M, int N, int K, int W, int slots, float* __restrict__ partials,
             unsigned* __restrict__ tickets) {
   using D = MmaDequant<T>;
   using Dec = FoldedDecode<T>;
+  constexpr bool kBatchedStaging = LeanFeatures<kVersion>::kBatchedStaging;
+  constexpr bool kCheapBookkeeping = LeanFeatures<kVersion>::kCheapBookkeeping;
   extern __shared__ uint4 smem_raw[];
   const int G = K / kTileK;
   const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
@@ -220,20 +232,23 @@ __global__ void __launch_bounds__(kThreads)
   }
   asm volatile("cp.async.wait_all;\n" ::: "memory");
   auto publish_pending = [&](const Pending& p) {
-    publish<kCheapBookkeeping>(p.tile, kLeanCols, w, U, W, G, M, N, slots, partials, tickets, y, lane, [&](float* mine) {
+    auto store_mine = [&](float* mine) {
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
         const int row = 2 * tig + (e & 1), col = (e >= 2 ? kTileN : 0) + gid;
         if (row < M) mine[row * kLeanCols + col] = p.acc[e];
       }
-    });
+    };
+    constexpr bool kLeanTail = LeanFeatures<kVersion>::kLeanTail;
+    publish<kCheapBookkeeping, kLeanTail>(p.tile, kLeanCols, w, U, W, G, M, N, slots, partials, tickets, y, lane,
+                                          store_mine, ub, ue);
   };
   if (n_pend > 0) publish_pending(first);
   if (n_pend > 1) publish_pending(last);
 }
 
 /// Plans one full wave of w4_lean for p; `name` is the version in messages.
-template <bool kBatchedStaging, bool kCheapBookkeeping = false>
+template <int kVersion>
 Step prepare_lean(const Problem& p, const char* name) {
   require_supported(p);
   if (p.wfmt != WFormat::int4_sym) throw std::invalid_argument(std::string(name) + " implements int4-sym only");
@@ -251,7 +266,7 @@ Step prepare_lean(const Problem& p, const char* name) {
   Step step;
   auto build = [&](auto tag_t, auto vec_c) {
     using T = decltype(tag_t);
-    auto kernel = w4_lean<T, decltype(vec_c)::value, kBatchedStaging, kCheapBookkeeping>;
+    auto kernel = w4_lean<T, decltype(vec_c)::value, kVersion>;
     LABS_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     int per_sm = 0;
     LABS_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem));

@@ -176,11 +176,31 @@ __device__ __forceinline__ unsigned ticket_add_acq_rel(unsigned* ticket) {
   return old;
 }
 
-template <bool kReleaseAcquire = false, class T, class StoreMine>
+/// kLeanTail = false (v9 ... v14): the tile's first and last contributors come from two
+/// 64-bit divisions (owner_of, ~100 instructions each), and the last contributor adds the
+/// slots with one load per loop iteration: `contributors` L2 round trips in a row (13 on 8b-o
+/// at M = 1). true (v15): a contributor is this warp itself whenever the tile starts (ends)
+/// inside its range [ub, ue), the other end costs one 32-bit division when U x W < 2^32, and
+/// eight partial loads are in flight before their additions (same order 0, 1, ...: same result).
+template <bool kReleaseAcquire = false, bool kLeanTail = false, class T, class StoreMine>
 __device__ void publish(int tile, int width, long long w, long long U, long long W, int G, int M, int N, int slots,
-                        float* partials, unsigned* tickets, T* y, int lane, StoreMine store_mine) {
-  const long long first = owner_of(static_cast<long long>(tile) * G, U, W);
-  const long long last = owner_of(static_cast<long long>(tile) * G + G - 1, U, W);
+                        float* partials, unsigned* tickets, T* y, int lane, StoreMine store_mine, long long ub = 0,
+                        long long ue = 0) {
+  const long long t0 = static_cast<long long>(tile) * G, t1 = t0 + G - 1;
+  long long first, last;
+  if constexpr (kLeanTail) {
+    const bool small = U * W < (1ll << 32);
+    auto owner = [&](long long u) {
+      return small ? static_cast<long long>((static_cast<unsigned>(u + 1) * static_cast<unsigned>(W) - 1u) /
+                                            static_cast<unsigned>(U))
+                   : owner_of(u, U, W);
+    };
+    first = t0 >= ub ? w : owner(t0);
+    last = t1 < ue ? w : owner(t1);
+  } else {
+    first = owner_of(t0, U, W);
+    last = owner_of(t1, U, W);
+  }
   const int contributors = static_cast<int>(last - first + 1);
   float* tile_base = partials + static_cast<std::size_t>(tile) * slots * M * width;
   store_mine(tile_base + static_cast<std::size_t>(w - first) * M * width);
@@ -194,7 +214,20 @@ __device__ void publish(int tile, int width, long long w, long long U, long long
   else __threadfence();
   for (int i = lane; i < M * width; i += kWarp) {
     float sum = 0.f;
-    for (int s = 0; s < contributors; ++s) sum += __ldcg(tile_base + static_cast<std::size_t>(s) * M * width + i);
+    if constexpr (kLeanTail) {
+      constexpr int kInFlight = 8;
+      for (int s0 = 0; s0 < contributors; s0 += kInFlight) {
+        float v[kInFlight];
+#pragma unroll
+        for (int b = 0; b < kInFlight; ++b)
+          v[b] = s0 + b < contributors ? __ldcg(tile_base + static_cast<std::size_t>(s0 + b) * M * width + i) : 0.f;
+#pragma unroll
+        for (int b = 0; b < kInFlight; ++b)
+          if (s0 + b < contributors) sum += v[b];
+      }
+    } else {
+      for (int s = 0; s < contributors; ++s) sum += __ldcg(tile_base + static_cast<std::size_t>(s) * M * width + i);
+    }
     const int row = i / width, col = tile * width + i % width;
     if (col < N) y[static_cast<std::size_t>(row) * N + col] = from_f32<T>(sum);
   }

@@ -46,7 +46,7 @@ namespace {
 
 #if defined(LABS_BACKEND_CUDA)
 
-Step prepare_v12(const Problem& p) { return lean::prepare_lean<false>(p, "v12"); }
+Step prepare_v12(const Problem& p) { return lean::prepare_lean<12>(p, "v12"); }
 
 #else
 

@@ -36,7 +36,7 @@ namespace {
 
 #if defined(LABS_BACKEND_CUDA)
 
-Step prepare_v13(const Problem& p) { return lean::prepare_lean<true>(p, "v13"); }
+Step prepare_v13(const Problem& p) { return lean::prepare_lean<13>(p, "v13"); }
 
 #else
 

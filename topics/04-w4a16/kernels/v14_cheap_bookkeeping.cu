@@ -34,7 +34,7 @@ namespace {
 
 #if defined(LABS_BACKEND_CUDA)
 
-Step prepare_v14(const Problem& p) { return lean::prepare_lean<true, true>(p, "v14"); }
+Step prepare_v14(const Problem& p) { return lean::prepare_lean<14>(p, "v14"); }
 
 #else
 
