@@ -21,6 +21,12 @@
 /// the rate stays ~4 TB/s: 8b-o M = 1 16.7 -> ~13 us, 8b-gate / 8b-down 22.1 / 24.9 -> ~19 /
 /// ~21 us (v5 19.3 / 18.6: a tie at best), 70b-gateup 74.1 -> ~71 us.
 ///
+/// MEASURED (run 20261201T061221Z-6783, commit aff9c9e; confirmed by 20261201T061300Z-4259):
+/// 8b-o 12.83 us, 8b-gate 18.69 (v5 19.36: the best version there), 8b-down 20.72 (v5 18.58),
+/// 70b-gateup 73.86 (v5 89.01); fit over nine shapes at M = 1: 11.6 us fixed + 3.79 TB/s.
+/// Prediction met. Its first run (20261201T060421Z-2bad, commit af234ad, another machine)
+/// was 2-3 us slower on the small layers; README section 4 discusses that spread.
+///
 /// Profiler: `ncu --section SchedulerStats --section WarpStateStats -k regex:w4_lean` on
 /// 8b-o M = 1: the `stall_membar` and branch-resolving shares of v13 should disappear.
 ///

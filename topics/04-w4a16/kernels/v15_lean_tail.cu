@@ -21,6 +21,11 @@
 /// round trips of ~0.4 us), 8b-gate / 8b-down 21.1 / 23.6 -> ~20 / ~22.5 us, 70b-gateup within
 /// noise of v14.
 ///
+/// MEASURED (run 20261201T061221Z-6783, commit aff9c9e): a regression against v14 on the
+/// small layers (8b-o 14.30 vs 12.83 us, 8b-down 22.83 vs 20.72) and a tie on 70b-gateup
+/// (74.4 vs 73.9; M = 8 94.67 vs 95.2); fit 12.6 us fixed. The shortened tail was not on the
+/// critical path; why the extra code costs more is not profiled (README exercise 6).
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v5,v14,v15 --dtype bf16 --wfmt int4-sym --m 1,8
 #include <stdexcept>
 
