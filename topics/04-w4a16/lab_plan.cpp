@@ -77,7 +77,7 @@ std::vector<PlanCase> make_plan(const PlanRequest& r) {
         if (!r.wanted.empty() && !contains(r.wanted, v)) continue;
         // Outside the two target shapes the default plan runs the best versions and the baselines only.
         const bool runs_here = shape.target || r.all || r.quick || !r.wanted.empty() || v == "v4" || v == "v5" ||
-                               v == "v7" || v == "v9" || v == "v10" || v == "v11" || v == "v12" || v == "v13" || v == "v14" || v == "v15" || v == "cublas" || v == "cublaslt";
+                               v == "v7" || v == "v9" || v == "v10" || v == "v11" || v == "v12" || v == "v13" || v == "v14" || v == "v15" || v == "v16" || v == "cublas" || v == "cublaslt";
         if (!runs_here) continue;
         const std::vector<WFormat> implemented =
             vi < r.versions.size() ? r.formats[vi] : std::vector<WFormat>{WFormat::dense};

@@ -56,11 +56,14 @@ template <int kVersion>
 struct LeanFeatures {
   static constexpr bool kBatchedStaging = kVersion >= 13;    ///< x in one or two round trips
   static constexpr bool kCheapBookkeeping = kVersion >= 14;  ///< 32-bit ranges, acq_rel ticket
-  static constexpr bool kLeanTail = kVersion >= 15;          ///< publish: no 64-bit division, loads in flight
+  static constexpr bool kLeanTail = kVersion == 15;          ///< publish: no 64-bit division, loads in flight (v15 only: it lost)
+  /// v16: ask ptxas for 3 resident blocks (<= 85 registers: 65536 / (3 x 256)); v12-v15 leave
+  /// it free, and the H200 build of v14 took 86 registers, so 2 blocks (16 warps) per SM.
+  static constexpr int kMinBlocksPerSm = kVersion >= 16 ? 3 : 1;
 };
 
 template <class T, bool kVecScales, int kVersion>
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(kThreads, LeanFeatures<kVersion>::kMinBlocksPerSm)
     w4_lean(const T* __restrict__ x, T* __restrict__ y, const std::uint8_t* __restrict__ tiled,
             const T* __restrict__ scales, int M, int N, int K, int W, int slots, float* __restrict__ partials,
             unsigned* __restrict__ tickets) {
