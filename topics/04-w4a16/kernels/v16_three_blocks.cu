@@ -15,6 +15,11 @@
 /// ~18.5 us (the first version under 18 us on both 8B targets), 70b-gateup 73.9 -> ~70 us;
 /// if ptxas has to spill to stay under 85 registers (its report says), slower than v14 instead.
 ///
+/// MEASURED (run 20261201T062159Z-3616, commit fcb9eb4): a regression. 8b-gate / 8b-down
+/// 20.99 / 23.84 us vs v14's 18.21 / 20.29 in the same run, 70b-gateup 75.74 vs 71.89. ptxas
+/// fits it in 80 registers with an 8-byte stack frame in two instantiations; more, shorter
+/// ranges also mean more shared tiles. Not profiled further.
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v5,v14,v16 --dtype bf16 --wfmt int4-sym --m 1,8
 #include <stdexcept>
 
