@@ -368,6 +368,34 @@ __global__ void __launch_bounds__(kThreads)
   if (n_pend > 1) publish_pending(last);
 }
 
+/// The workspace of a stream-K plan: U units cut into W ranges, tiles of G units and `width`
+/// output columns. Every range holds at least U / W units, so a tile meets at most
+/// ceil(G / (U / W)) + 1 ranges: that many fp32 partial slots per tile, and one zeroed ticket per
+/// tile (reset by its last contributor, so the same workspace serves every launch).
+struct StreamKWorkspace {
+  int slots = 0;
+  std::shared_ptr<lab::DeviceBytes> partials, tickets;
+  StreamKWorkspace(long long U, int G, int W, int M, int width) {
+    const long long min_units = U / W;
+    const std::size_t tiles = static_cast<std::size_t>(U / G);
+    slots = static_cast<int>((G + min_units - 1) / min_units + 1);
+    partials = std::make_shared<lab::DeviceBytes>(sizeof(float) * tiles * slots * M * width);
+    tickets = std::make_shared<lab::DeviceBytes>(sizeof(unsigned) * tiles);
+    LABS_CHECK(cudaMemset(tickets->get(), 0, tickets->bytes()));
+  }
+};
+
+/// Stores a whole-owned 16-column super-tile (v11 ... v16): acc[0], acc[1] are column gid of its
+/// first n-tile for x rows 2t, 2t + 1; acc[2], acc[3] the same column of its second n-tile.
+template <class T>
+__device__ __forceinline__ void store_super_tile(T* y, const float (&acc)[4], int st, int M, int N, int gid, int tig) {
+#pragma unroll
+  for (int e = 0; e < 4; ++e) {
+    const int row = 2 * tig + (e & 1), col = st * 2 * kTileN + (e >= 2 ? kTileN : 0) + gid;
+    if (row < M && col < N) y[static_cast<std::size_t>(row) * N + col] = from_f32<T>(acc[e]);
+  }
+}
+
 /// Plans one full wave of w4_streamk<T, DecodeFor<T>> for p; `name` is the version in messages.
 template <template <class> class DecodeFor>
 Step prepare_stream_k(const Problem& p, const char* name) {
@@ -397,13 +425,11 @@ Step prepare_stream_k(const Problem& p, const char* name) {
       const long long want_warps = std::min<long long>(static_cast<long long>(per_sm) * p.sms * kWarps, U);
       const int W = static_cast<int>(want_warps);
       const int blocks = (W + kWarps - 1) / kWarps;
-      const long long min_units = U / W;  // every range has at least this many units
-      const int slots = static_cast<int>((G + min_units - 1) / min_units + 1);
       const bool pair_scales = p.N % 2 == 0;
-      auto partials = std::make_shared<lab::DeviceBytes>(sizeof(float) * static_cast<std::size_t>(U / G) * slots *
-                                                         p.M * kTileN);
-      auto tickets = std::make_shared<lab::DeviceBytes>(sizeof(unsigned) * static_cast<std::size_t>(U / G));
-      LABS_CHECK(cudaMemset(tickets->get(), 0, tickets->bytes()));
+      const StreamKWorkspace ws(U, G, W, p.M, kTileN);
+      const int slots = ws.slots;
+      auto partials = ws.partials;
+      auto tickets = ws.tickets;
       const Problem q = p;
       step = [=](const DeviceWeights& w, Stream s) {
         if (!w.tiled) throw std::invalid_argument(std::string(name) + " needs the tiled packing");

@@ -154,11 +154,7 @@ __global__ void __launch_bounds__(kThreads)
     if (g == G - 1 || i == n_units - 1) {  // this warp is done with super-tile st
       const long long tg = static_cast<long long>(st) * G;
       if (owner_of(tg, U, W) == owner_of(tg + G - 1, U, W)) {
-#pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          const int row = 2 * tig + (e & 1), col = st * kWideCols + (e >= 2 ? kTileN : 0) + gid;
-          if (row < M && col < N) y[static_cast<std::size_t>(row) * N + col] = from_f32<T>(acc[e]);
-        }
+        store_super_tile(y, acc, st, M, N, gid, tig);
       } else {
         keep_pending(first, last, n_pend, st, acc);
       }
@@ -207,13 +203,11 @@ Step prepare_v11(const Problem& p) {
     LABS_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem));
     const int W = static_cast<int>(std::min<long long>(static_cast<long long>(std::max(per_sm, 1)) * p.sms * kWarps, U));
     const int blocks = (W + kWarps - 1) / kWarps;
-    const long long min_units = U / W;
-    const int slots = static_cast<int>((G + min_units - 1) / min_units + 1);
     const bool vec_scales = p.N % kTileN == 0;  // 16-byte scale copies need 16-byte aligned rows
-    auto partials = std::make_shared<lab::DeviceBytes>(sizeof(float) * static_cast<std::size_t>(U / G) * slots * p.M *
-                                                       kWideCols);
-    auto tickets = std::make_shared<lab::DeviceBytes>(sizeof(unsigned) * static_cast<std::size_t>(U / G));
-    LABS_CHECK(cudaMemset(tickets->get(), 0, tickets->bytes()));
+    const StreamKWorkspace ws(U, G, W, p.M, kWideCols);
+    const int slots = ws.slots;
+    auto partials = ws.partials;
+    auto tickets = ws.tickets;
     const Problem q = p;
     step = [=](const DeviceWeights& w, Stream s) {
       if (!w.tiled) throw std::invalid_argument("v11 needs the tiled packing");
