@@ -23,6 +23,11 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 
 bool is_dense_baseline(const std::string& variant) { return variant == "cublas" || variant == "cublaslt"; }
 
+/// The variants the default plan also runs outside the two target shapes: the best versions of
+/// each line (split-K v4, tensor-core v5/v7, stream-K v9-v16) and the dense baselines.
+const std::vector<std::string> kEverywhere = {"v4",  "v5",  "v7",  "v9",  "v10", "v11",    "v12",
+                                              "v13", "v14", "v15", "v16", "cublas", "cublaslt"};
+
 /// The formats a variant runs in, before the --wfmt filter.
 std::vector<WFormat> default_formats(const std::string& variant, const std::vector<WFormat>& implemented,
                                      const Shape& shape, lab::DType dtype, bool quick, bool all) {
@@ -76,8 +81,8 @@ std::vector<PlanCase> make_plan(const PlanRequest& r) {
         const std::string& v = variants[vi];
         if (!r.wanted.empty() && !contains(r.wanted, v)) continue;
         // Outside the two target shapes the default plan runs the best versions and the baselines only.
-        const bool runs_here = shape.target || r.all || r.quick || !r.wanted.empty() || v == "v4" || v == "v5" ||
-                               v == "v7" || v == "v9" || v == "v10" || v == "v11" || v == "v12" || v == "v13" || v == "v14" || v == "v15" || v == "v16" || v == "cublas" || v == "cublaslt";
+        const bool runs_here =
+            shape.target || r.all || r.quick || !r.wanted.empty() || contains(kEverywhere, v);
         if (!runs_here) continue;
         const std::vector<WFormat> implemented =
             vi < r.versions.size() ? r.formats[vi] : std::vector<WFormat>{WFormat::dense};
