@@ -57,8 +57,9 @@ for step in "$@"; do
       IFS=' ' read -r -a a <<< "${step#lab:}"
       exe=$(ls build/cuda/topics/${a[0]}*/lab-${a[0]}* 2>/dev/null | head -n 1)
       log "lab $exe ${a[*]:1}"
-      "$exe" "${a[@]:1}" --journal "$J" > "$OUT/lab-${a[0]}.log" 2>&1
-      echo "exit $?"; grep -E "FAIL|error|PASS|gate" "$OUT/lab-${a[0]}.log" | head -n 20; tail -n 2 "$OUT/lab-${a[0]}.log" ;;
+      lab_log="$OUT/lab-${a[0]}-$(date +%H%M%S).log"  # one log per lab step, several per topic allowed
+      "$exe" "${a[@]:1}" --journal "$J" > "$lab_log" 2>&1
+      echo "exit $?"; grep -E "FAIL|error|PASS|gate" "$lab_log" | head -n 20; tail -n 2 "$lab_log" ;;
     vendor:*)
       IFS=' ' read -r -a a <<< "${step#vendor:}"
       log "vendor ${a[*]}"

@@ -7,7 +7,9 @@
 /// replaces the 64-bit divisions and the sequentially consistent fences of the stream-K
 /// bookkeeping with 32-bit divisions, a range comparison and release/acquire atomics; v15
 /// takes the 64-bit divisions out of the publish step too and keeps the last contributor's
-/// partial loads in flight together.
+/// partial loads in flight together. v17 keeps v14's loop but gives each block one whole
+/// super-tile (its 8 warps split K) and reduces the 8 partials in shared memory: no global
+/// partials, no ticket, no cross-block tail.
 #pragma once
 
 #include <algorithm>
@@ -59,7 +61,9 @@ struct LeanFeatures {
   static constexpr bool kLeanTail = kVersion == 15;          ///< publish: no 64-bit division, loads in flight (v15 only: it lost)
   /// v16: ask ptxas for 3 resident blocks (<= 85 registers: 65536 / (3 x 256)); v12-v15 leave
   /// it free, and the H200 build of v14 took 86 registers, so 2 blocks (16 warps) per SM.
-  static constexpr int kMinBlocksPerSm = kVersion >= 16 ? 3 : 1;
+  static constexpr int kMinBlocksPerSm = kVersion == 16 ? 3 : 1;
+  /// v17: block b owns super-tile b; its warps split K and meet in shared memory.
+  static constexpr bool kBlockOwned = kVersion == 17;
 };
 
 template <class T, bool kVecScales, int kVersion>
@@ -71,6 +75,7 @@ __global__ void __launch_bounds__(kThreads, LeanFeatures<kVersion>::kMinBlocksPe
   using Dec = FoldedDecode<T>;
   constexpr bool kBatchedStaging = LeanFeatures<kVersion>::kBatchedStaging;
   constexpr bool kCheapBookkeeping = LeanFeatures<kVersion>::kCheapBookkeeping;
+  constexpr bool kBlockOwned = LeanFeatures<kVersion>::kBlockOwned;
   extern __shared__ uint4 smem_raw[];
   const int G = K / kTileK;
   const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
@@ -150,7 +155,7 @@ __global__ void __launch_bounds__(kThreads, LeanFeatures<kVersion>::kMinBlocksPe
     stage_pair_sums(x, xsum2, M, K);
   }
   __syncthreads();
-  if (n_units == 0) {
+  if (!kBlockOwned && n_units == 0) {  // v17's warps all meet at the block reduction below
     asm volatile("cp.async.wait_all;\n" ::: "memory");
     return;
   }
@@ -207,7 +212,8 @@ __global__ void __launch_bounds__(kThreads, LeanFeatures<kVersion>::kMinBlocksPe
 
       xp += 16;
       sp += 4;
-      if (g == G - 1 || i0 + s == n_units - 1) {  // done with super-tile st
+      // v17: a warp's range lies inside its block's super-tile, so acc is its partial at the end.
+      if (!kBlockOwned && (g == G - 1 || i0 + s == n_units - 1)) {  // done with super-tile st
         const long long tg = static_cast<long long>(st) * G;
         // Owned whole: v14 compares the tile with this warp's own range (no division);
         // v12/v13 ask owner_of (two 64-bit divisions) for the tile's first and last unit.
@@ -230,6 +236,26 @@ __global__ void __launch_bounds__(kThreads, LeanFeatures<kVersion>::kMinBlocksPe
     }
   }
   asm volatile("cp.async.wait_all;\n" ::: "memory");
+  if constexpr (kBlockOwned) {
+    // Each warp's partial goes to the first 512 bytes of its own ring (its copies have landed);
+    // warp 0 adds the 8 in warp order (deterministic) and stores the super-tile.
+    reinterpret_cast<float4*>(ring)[lane] = make_float4(acc[0], acc[1], acc[2], acc[3]);
+    __syncthreads();
+    if (warp == 0) {
+      float sum[4] = {0.f, 0.f, 0.f, 0.f};
+      const std::uint8_t* rings = reinterpret_cast<const std::uint8_t*>(smem_raw);
+#pragma unroll
+      for (int v = 0; v < kWarps; ++v) {
+        const float4 q = reinterpret_cast<const float4*>(rings + v * kLeanRing)[lane];
+        sum[0] += q.x;
+        sum[1] += q.y;
+        sum[2] += q.z;
+        sum[3] += q.w;
+      }
+      store_super_tile(y, sum, static_cast<int>(blockIdx.x), M, N, gid, tig);
+    }
+    return;
+  }
   auto publish_pending = [&](const Pending& p) {
     auto store_mine = [&](float* mine) {
 #pragma unroll
@@ -269,18 +295,30 @@ Step prepare_lean(const Problem& p, const char* name) {
     LABS_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     int per_sm = 0;
     LABS_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem));
-    const int W = static_cast<int>(std::min<long long>(static_cast<long long>(std::max(per_sm, 1)) * p.sms * kWarps, U));
+    constexpr bool kBlockOwned = LeanFeatures<kVersion>::kBlockOwned;
+    // Stream-K: one full wave of warps over all units. v17: one block per super-tile, its 8
+    // warps splitting the super-tile's G units (U w / W with W = 8 x super-tiles lands every
+    // warp of block b inside super-tile b, for any G), and no workspace.
+    const int super_tiles = (tiles + 1) / 2;
+    const int W = kBlockOwned
+                      ? super_tiles * kWarps
+                      : static_cast<int>(std::min<long long>(static_cast<long long>(std::max(per_sm, 1)) * p.sms * kWarps, U));
     const int blocks = (W + kWarps - 1) / kWarps;
-    const StreamKWorkspace ws(U, G, W, p.M, kLeanCols);
-    const int slots = ws.slots;
-    auto partials = ws.partials;
-    auto tickets = ws.tickets;
+    std::shared_ptr<lab::DeviceBytes> partials, tickets;
+    int slots = 0;
+    if (!kBlockOwned) {
+      const StreamKWorkspace ws(U, G, W, p.M, kLeanCols);
+      slots = ws.slots;
+      partials = ws.partials;
+      tickets = ws.tickets;
+    }
     const Problem q = p;
     step = [=](const DeviceWeights& w, Stream s) {
       if (!w.tiled) throw std::invalid_argument(std::string(name) + " needs the tiled packing");
       kernel<<<blocks, kThreads, smem, s>>>(static_cast<const T*>(q.x), static_cast<T*>(q.y), w.tiled,
                                             static_cast<const T*>(w.scales), q.M, q.N, q.K, W, slots,
-                                            partials->as<float>(), tickets->as<unsigned>());
+                                            partials ? partials->as<float>() : nullptr,
+                                            tickets ? tickets->as<unsigned>() : nullptr);
       LABS_CHECK_LAUNCH();
     };
   };

@@ -1,0 +1,409 @@
+/// @file mma_stream.cuh
+/// The tensor-core decode-attention body of v7 and v9 (their files have the design, the
+/// fragment layouts, the predictions and the measured story): mma.sync q.K and P.V on
+/// register-streamed 16-key warp tiles, v4's split plan and last-block combine. It is
+/// compiled once per version; the versions differ only in how the split combine's ticket is
+/// published (kAcqRelTicket: v7 fences with `__threadfence()`, v9 uses one acq_rel atomic).
+#pragma once
+
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "kernels/split_combine.cuh"
+
+#if LABS_GPU
+namespace decode02::mma_stream {
+
+inline constexpr int kV7Warps = kThreads / 32;            // 4 warps of 32 lanes (NVIDIA only)
+inline constexpr int kV7WarpKeys = 16;                    // keys per warp tile
+inline constexpr int kV7BlockKeys = kV7Warps * kV7WarpKeys;  // 64 keys per block iteration
+static_assert(kHeadDim == 128 && kGqaGroup == 4, "v7's fragment layout is written for D = 128 and 4 heads per KV head");
+static_assert(kMinKeysPerSplit % kV7BlockKeys == 0, "splits are whole block tiles");
+
+#if defined(LABS_BACKEND_CUDA)
+static_assert(kThreads == 128, "v7 assumes 4 warps of 32 lanes");
+
+/// v9's ticket: one `atom.add.acq_rel.gpu` (returns the old count) where v7 brackets a
+/// relaxed atomicAdd with two sequentially consistent `__threadfence()`.
+__device__ __forceinline__ unsigned ticket_add_acq_rel(unsigned* counter) {
+  unsigned old;
+  asm volatile("atom.add.acq_rel.gpu.global.u32 %0, [%1], 1;\n" : "=r"(old) : "l"(counter) : "memory");
+  return old;
+}
+
+/// Per-dtype tensor-core op and packing of two floats into the A/B register format.
+template <class T>
+struct V7Mma;
+
+template <>
+struct V7Mma<lab::bf16> {
+  static __device__ __forceinline__ void mma(float (&d)[4], std::uint32_t a0, std::uint32_t a1, std::uint32_t a2,
+                                             std::uint32_t a3, std::uint32_t b0, std::uint32_t b1) {
+    asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+        "{%0,%1,%2,%3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+  }
+  /// lo in the low half (the lower k index), both rounded to nearest even; the rounded
+  /// values come back in lo/hi so the caller sums exactly what the mma multiplies.
+  static __device__ __forceinline__ std::uint32_t pack(float& lo, float& hi) {
+    const __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
+    lo = __low2float(h);
+    hi = __high2float(h);
+    std::uint32_t u;
+    memcpy(&u, &h, sizeof(u));
+    return u;
+  }
+};
+
+template <>
+struct V7Mma<lab::f16> {
+  static __device__ __forceinline__ void mma(float (&d)[4], std::uint32_t a0, std::uint32_t a1, std::uint32_t a2,
+                                             std::uint32_t a3, std::uint32_t b0, std::uint32_t b1) {
+    asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+        "{%0,%1,%2,%3};\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+        : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+  }
+  static __device__ __forceinline__ std::uint32_t pack(float& lo, float& hi) {
+    const __half2 h = __floats2half2_rn(lo, hi);
+    lo = __low2float(h);
+    hi = __high2float(h);
+    std::uint32_t u;
+    memcpy(&u, &h, sizeof(u));
+    return u;
+  }
+};
+
+/// One streamed 16-byte load into 4 words. kEvictFirst: L2 evict_first policy, no L1
+/// allocation, 256-byte L2 prefetch (one whole K/V row); otherwise a plain ld.global.nc.
+template <bool kEvictFirst>
+__device__ __forceinline__ void ld_stream(std::uint32_t* w, const void* p, std::uint64_t policy) {
+  if constexpr (kEvictFirst) {
+    asm("ld.global.nc.L1::no_allocate.L2::cache_hint.L2::256B.v4.u32 {%0,%1,%2,%3}, [%4], %5;\n"
+        : "=r"(w[0]), "=r"(w[1]), "=r"(w[2]), "=r"(w[3])
+        : "l"(p), "l"(policy));
+  } else {
+    (void)policy;
+    asm("ld.global.nc.v4.u32 {%0,%1,%2,%3}, [%4];\n" : "=r"(w[0]), "=r"(w[1]), "=r"(w[2]), "=r"(w[3]) : "l"(p));
+  }
+}
+
+/// Row of key `key` relative to the tile start, clamped to the last live key of the split
+/// in a partial tile. A clamped row is live (finite) data whose score is masked to -inf,
+/// so it contributes 0 * finite = 0; no unwritten (NaN) slot is ever read.
+template <bool kFull>
+__device__ __forceinline__ int v7_row(int k0, int rel, int end) {
+  return kFull ? k0 + rel : min(k0 + rel, end - 1);
+}
+
+/// This lane's K words of the 16-key tile at k0: k[p][4u + r].
+template <bool kFull, bool kEvictFirst, class T>
+__device__ __forceinline__ void v7_load_k(std::uint32_t (&k)[2][16], const T* kbh, int k0, int end, int g, int t,
+                                          std::uint64_t policy) {
+#pragma unroll
+  for (int p = 0; p < 2; ++p) {
+    const int row = v7_row<kFull>(k0, 4 * (g >> 1) + (g & 1) + 2 * p, end);
+    const T* src = kbh + static_cast<size_t>(row) * kHeadDim + t * 8;
+#pragma unroll
+    for (int u = 0; u < 4; ++u) ld_stream<kEvictFirst>(&k[p][4 * u], src + u * 32, policy);
+  }
+}
+
+/// This lane's V words of the 16-key tile at k0: v[r][4s + j].
+template <bool kFull, bool kEvictFirst, class T>
+__device__ __forceinline__ void v7_load_v(std::uint32_t (&v)[4][8], const T* vbh, int k0, int end, int g, int t,
+                                          std::uint64_t policy) {
+#pragma unroll
+  for (int r = 0; r < 4; ++r) {
+    const int row = v7_row<kFull>(k0, 4 * t + r, end);
+    const T* src = vbh + static_cast<size_t>(row) * kHeadDim + g * 8;
+#pragma unroll
+    for (int s = 0; s < 2; ++s) ld_stream<kEvictFirst>(&v[r][4 * s], src + s * 64, policy);
+  }
+}
+
+template <bool kEvictFirst, class T>
+__device__ __forceinline__ void v7_load_tile(std::uint32_t (&k)[2][16], std::uint32_t (&v)[4][8], const T* kbh,
+                                             const T* vbh, int k0, int end, int g, int t, std::uint64_t policy,
+                                             bool load_k, bool load_v) {
+  if (k0 + kV7WarpKeys <= end) {
+    if (load_k) v7_load_k<true, kEvictFirst>(k, kbh, k0, end, g, t, policy);
+    if (load_v) v7_load_v<true, kEvictFirst>(v, vbh, k0, end, g, t, policy);
+  } else {
+    if (load_k) v7_load_k<false, kEvictFirst>(k, kbh, k0, end, g, t, policy);
+    if (load_v) v7_load_v<false, kEvictFirst>(v, vbh, k0, end, g, t, policy);
+  }
+}
+
+/// Shared floats of the end-of-block merge: [warps][G][D] accumulators, then m and l per
+/// warp and head. The split combine reuses the accumulators for (m, l) of every split.
+inline constexpr int kV7AccFloats = kV7Warps * kGqaGroup * kHeadDim;
+inline constexpr int kV7ScratchFloats = kV7AccFloats + 2 * kV7Warps * kGqaGroup;
+static_assert(kMaxSplits * kGqaGroup * 2 <= kV7AccFloats, "split (m, l) fit over the accumulators");
+
+/// One block = one (split, KV head, sequence), 4 warps; see the file comment for the layout.
+/// 3 blocks per SM (at most 168 registers; ptxas uses ~156, no spills): the 64 words of K/V
+/// in flight plus 32 accumulators and 16 words of q do not fit the 128 that 4 blocks allow
+/// (ptxas spills ~110 bytes there). 12 warps x 8 KiB = 96 KiB in flight per SM, about 3x
+/// what Little's law asks at 4.5 TB/s and ~1 us loaded latency.
+template <class T, bool kEvictFirst, bool kAcqRelTicket>
+__global__ void __launch_bounds__(kThreads, 3)
+    mma_stream_kernel(const T* __restrict__ q, const T* __restrict__ kc, const T* __restrict__ vc,
+                         T* __restrict__ out, int S, int S_alloc, int Hq, int Hkv, SplitArgs sp, float scale_log2) {
+  __shared__ __align__(16) float scratch[kV7ScratchFloats];
+  __shared__ unsigned s_flag;
+  const int split = blockIdx.x, kvh = blockIdx.y, b = blockIdx.z;
+  const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32, g = lane / 4, t = lane % 4;
+  const int begin = split * sp.keys_per_split;
+  const int end = min(S, begin + sp.keys_per_split);
+  const int n_tiles = end > begin ? (end - begin + kV7BlockKeys - 1) / kV7BlockKeys : 0;
+  const size_t bh = static_cast<size_t>(b) * Hkv + kvh;
+  const T* kbh = kc + bh * S_alloc * kHeadDim;
+  const T* vbh = vc + bh * S_alloc * kHeadDim;
+
+  std::uint64_t policy = 0;
+  if constexpr (kEvictFirst) asm("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;\n" : "=l"(policy));
+
+  // q of head g (lanes g < 4), this lane's 4 chunks in the permuted order K uses; raw bits.
+  std::uint32_t qw[16];
+  if (g < kGqaGroup) {
+    const T* qrow = q + (static_cast<size_t>(b) * Hq + kvh * kGqaGroup + g) * kHeadDim + t * 8;
+#pragma unroll
+    for (int u = 0; u < 4; ++u) {
+      const uint4 x = load16(qrow + u * 32);
+      qw[4 * u + 0] = x.x, qw[4 * u + 1] = x.y, qw[4 * u + 2] = x.z, qw[4 * u + 3] = x.w;
+    }
+  } else {
+#pragma unroll
+    for (int i = 0; i < 16; ++i) qw[i] = 0u;
+  }
+
+  float o[8][4];  // O^T fragments of the 8 m-tiles (16 dims each)
+#pragma unroll
+  for (int i = 0; i < 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.f;
+  float m = -INFINITY;  // running max of head g (log2 units); identical in the 4 lanes of group g
+  float l = 0.f;        // this lane's share of head g's sum (its 4 keys per tile)
+
+  std::uint32_t kw[2][16], vw[4][8];
+  int k0 = begin + warp * kV7WarpKeys;
+  if (n_tiles > 0) v7_load_tile<kEvictFirst>(kw, vw, kbh, vbh, k0, end, g, t, policy, true, true);
+
+  for (int i = 0; i < n_tiles; ++i) {
+    const bool full = k0 + kV7WarpKeys <= end;
+    const int k1 = k0 + kV7BlockKeys;
+    const bool more = i + 1 < n_tiles;
+
+    // q.K: two 8-key tiles, 8 k-steps each.
+    float sc[2][4];
+#pragma unroll
+    for (int p = 0; p < 2; ++p) {
+      sc[p][0] = sc[p][1] = sc[p][2] = sc[p][3] = 0.f;
+#pragma unroll
+      for (int u = 0; u < 4; ++u)
+#pragma unroll
+        for (int w = 0; w < 2; ++w)
+          V7Mma<T>::mma(sc[p], qw[4 * u + 2 * w], 0u, qw[4 * u + 2 * w + 1], 0u, kw[p][4 * u + 2 * w],
+                        kw[p][4 * u + 2 * w + 1]);
+    }
+    // The K registers are free: the next tile's K is in flight during softmax and P.V.
+    if (more) v7_load_tile<kEvictFirst>(kw, vw, kbh, vbh, k1, end, g, t, policy, true, false);
+
+    // Online softmax for head g. sc[p][e] is key k0 + 4t + 2p + e; rows g >= 4 are not heads.
+    float s[2][2];
+    float tile_max = -INFINITY;
+#pragma unroll
+    for (int p = 0; p < 2; ++p)
+#pragma unroll
+      for (int e = 0; e < 2; ++e) {
+        const bool live = g < kGqaGroup && (full || k0 + 4 * t + 2 * p + e < end);
+        s[p][e] = live ? sc[p][e] * scale_log2 : -INFINITY;
+        tile_max = fmaxf(tile_max, s[p][e]);
+      }
+    tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
+    tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
+    const float m_new = fmaxf(m, tile_max);
+    // A head that has seen only masked keys keeps m = -inf; subtracting 0 instead keeps every
+    // exponent -inf (weight 0), never NaN. When m does not grow, corr is exactly 1.
+    const float m_use = m_new == -INFINITY ? 0.f : m_new;
+    const float corr = exp2f(m - m_use);
+    float pr[2][2];
+#pragma unroll
+    for (int p = 0; p < 2; ++p)
+#pragma unroll
+      for (int e = 0; e < 2; ++e) pr[p][e] = exp2f(s[p][e] - m_use);
+    const std::uint32_t pb0 = V7Mma<T>::pack(pr[0][0], pr[0][1]);  // keys 4t, 4t+1
+    const std::uint32_t pb1 = V7Mma<T>::pack(pr[1][0], pr[1][1]);  // keys 4t+2, 4t+3
+    l = l * corr + ((pr[0][0] + pr[0][1]) + (pr[1][0] + pr[1][1]));
+    const bool grew = m_new > m;
+    m = m_new;
+    if (__any_sync(0xffffffffu, grew)) {
+      // Lane (g', t') holds O for heads 2t' and 2t'+1; head h's corr lives in lanes 4h..4h+3.
+      const float c_lo = __shfl_sync(0xffffffffu, corr, 8 * t);
+      const float c_hi = __shfl_sync(0xffffffffu, corr, 8 * t + 4);
+#pragma unroll
+      for (int i2 = 0; i2 < 8; ++i2) {
+        o[i2][0] *= c_lo;
+        o[i2][1] *= c_hi;
+        o[i2][2] *= c_lo;
+        o[i2][3] *= c_hi;
+      }
+    }
+
+    // P.V: 8 m-tiles of 16 dims; A = V^T built by pairing keys (4t, 4t+1) and (4t+2, 4t+3).
+#pragma unroll
+    for (int i2 = 0; i2 < 8; ++i2) {
+      const std::uint32_t a0 = __byte_perm(vw[0][i2], vw[1][i2], 0x5410);
+      const std::uint32_t a1 = __byte_perm(vw[0][i2], vw[1][i2], 0x7632);
+      const std::uint32_t a2 = __byte_perm(vw[2][i2], vw[3][i2], 0x5410);
+      const std::uint32_t a3 = __byte_perm(vw[2][i2], vw[3][i2], 0x7632);
+      V7Mma<T>::mma(o[i2], a0, a1, a2, a3, pb0, pb1);
+    }
+    if (more) v7_load_tile<kEvictFirst>(kw, vw, kbh, vbh, k1, end, g, t, policy, false, true);
+    k0 = k1;
+  }
+
+  // ---- Merge the 4 warps (same rule as split_combine.cuh's finish_block) ----
+  float* s_acc = scratch;                               // [warps][G][D]
+  float* s_m = scratch + kV7AccFloats;                  // [warps][G]
+  float* s_l = s_m + kV7Warps * kGqaGroup;              // [warps][G]
+  l += __shfl_xor_sync(0xffffffffu, l, 1);
+  l += __shfl_xor_sync(0xffffffffu, l, 2);
+  if (t == 0 && g < kGqaGroup) {
+    s_m[warp * kGqaGroup + g] = m;
+    s_l[warp * kGqaGroup + g] = l;
+  }
+  if (t < 2) {
+#pragma unroll
+    for (int i2 = 0; i2 < 8; ++i2) {
+      const int d = 64 * (i2 / 4) + 8 * g + 2 * (i2 % 4);
+      float* h0 = s_acc + (warp * kGqaGroup + 2 * t) * kHeadDim + d;
+      float* h1 = h0 + kHeadDim;
+      *reinterpret_cast<float2*>(h0) = make_float2(o[i2][0], o[i2][2]);
+      *reinterpret_cast<float2*>(h1) = make_float2(o[i2][1], o[i2][3]);
+    }
+  }
+  __syncthreads();
+
+  const int d = tid;  // kThreads == kHeadDim
+  float M[kGqaGroup], L[kGqaGroup], A[kGqaGroup];
+  merge_partials<kV7Warps>(s_m, s_l, s_acc, d, M, L, A);
+
+  if (sp.splits == 1) {
+#pragma unroll
+    for (int h = 0; h < kGqaGroup; ++h)
+      out[(static_cast<size_t>(b) * Hq + kvh * kGqaGroup + h) * kHeadDim + d] = Elem<T>::from_float(A[h] / L[h]);
+    return;
+  }
+
+  // ---- Split-K: v4's partial layout and last-block combine ----
+  const size_t part = bh * sp.splits + split;
+#pragma unroll
+  for (int h = 0; h < kGqaGroup; ++h) {
+    sp.partial_o[(part * kGqaGroup + h) * kHeadDim + d] = A[h];
+    if (d == h) {
+      sp.partial_ml[(part * kGqaGroup + h) * 2 + 0] = M[h];
+      sp.partial_ml[(part * kGqaGroup + h) * 2 + 1] = L[h];
+    }
+  }
+  // v7: a sequentially consistent fence on every thread before and after the count
+  // (`__threadfence()` is MEMBAR.SC.GPU in SASS). v9: the block barrier orders every thread's
+  // partial stores before thread 0's count, and one release/acquire atomic publishes them all
+  // (PTX memory model: release is cumulative over what the barrier made visible to thread 0);
+  // the second barrier carries thread 0's acquire to the block's later loads.
+  if constexpr (!kAcqRelTicket) __threadfence();  // publish the partial before counting this block (release)
+  __syncthreads();  // also: every thread has finished reading s_acc before it is reused below
+  if (tid == 0) {
+    const unsigned finished = (kAcqRelTicket ? ticket_add_acq_rel(sp.counters + bh) : atomicAdd(sp.counters + bh, 1u)) + 1u;
+    s_flag = finished == static_cast<unsigned>(sp.splits) ? 1u : 0u;
+  }
+  __syncthreads();
+  if (s_flag == 0u) return;
+  if constexpr (!kAcqRelTicket) __threadfence();  // order the last block's reads after every other block's count (acquire)
+
+  float* s_ml = scratch;  // [splits][G][2]
+  const float* ml = sp.partial_ml + bh * sp.splits * kGqaGroup * 2;
+  for (int x = tid; x < sp.splits * kGqaGroup * 2; x += kThreads) s_ml[x] = load_coherent(ml + x);
+  __syncthreads();
+  constexpr int kThreadsPerHead = kThreads / kGqaGroup;
+  const int h = tid / kThreadsPerHead, c = (tid % kThreadsPerHead) * 4;
+  float m_all = -INFINITY;
+  for (int x = 0; x < sp.splits; ++x) m_all = fmaxf(m_all, s_ml[(x * kGqaGroup + h) * 2]);
+  float l_all = 0.f;
+  float4 acc = make_float4(0.f, 0.f, 0.f, 0.f);
+  const float* po = sp.partial_o + (bh * sp.splits * kGqaGroup + h) * kHeadDim + c;
+#pragma unroll 16
+  for (int x = 0; x < sp.splits; ++x) {
+    const float ms = s_ml[(x * kGqaGroup + h) * 2];
+    const float w = ms == -INFINITY ? 0.f : exp2f(ms - m_all);
+    l_all += w * s_ml[(x * kGqaGroup + h) * 2 + 1];
+    const float4 os = load_coherent4(po + static_cast<size_t>(x) * kGqaGroup * kHeadDim);
+    acc.x += w * os.x;
+    acc.y += w * os.y;
+    acc.z += w * os.z;
+    acc.w += w * os.w;
+  }
+  const float inv = 1.f / l_all;
+  T* dst = out + (static_cast<size_t>(b) * Hq + kvh * kGqaGroup + h) * kHeadDim + c;
+  dst[0] = Elem<T>::from_float(acc.x * inv);
+  dst[1] = Elem<T>::from_float(acc.y * inv);
+  dst[2] = Elem<T>::from_float(acc.z * inv);
+  dst[3] = Elem<T>::from_float(acc.w * inv);
+  if (tid == 0) sp.counters[bh] = 0u;  // ready for the next launch
+}
+
+/// The A/B knob for the L2 policy of the K/V stream: DECODE02_V7_L2_HINT=normal turns the
+/// evict_first hint off (anything else, or unset, keeps it on).
+inline bool v7_evict_first() {
+  const char* e = std::getenv("DECODE02_V7_L2_HINT");
+  return !(e && std::strcmp(e, "normal") == 0);
+}
+
+template <class T, bool kEvictFirst, bool kAcqRelTicket>
+void prepare_typed(const DeviceProblem& p, Runner& r) {
+  const Shape s = p.shape;
+  auto kernel = mma_stream_kernel<T, kEvictFirst, kAcqRelTicket>;
+  int sms = 0, per_sm = 0;
+  occupancy_of(kernel, 0, &sms, &per_sm);
+  const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kV7BlockKeys, s.splits);
+  auto ws = make_split_workspace(s, plan);
+  const SplitArgs sp = ws->args;
+  r.workspace = ws;
+  r.details = {{"splits", plan.splits},       {"keys_per_split", plan.keys_per_split},
+               {"blocks_per_sm", per_sm},     {"sms", sms},
+               {"l2_hint", kEvictFirst ? "evict_first" : "normal"}};
+  r.launch = [p, s, sp, kernel](cudaStream_t stream) {
+    const dim3 grid(sp.splits, s.Hkv, s.B);
+    kernel<<<grid, kThreads, 0, stream>>>(static_cast<const T*>(p.q), static_cast<const T*>(p.k),
+                                          static_cast<const T*>(p.v), static_cast<T*>(p.out), s.S, s.S_alloc, s.Hq,
+                                          s.Hkv, sp, softmax_scale_log2(s.D));
+    LABS_CHECK_LAUNCH();
+  };
+}
+#endif  // LABS_BACKEND_CUDA
+
+/// Validates the shape and builds the runner of the version called `name`.
+template <bool kAcqRelTicket>
+Runner prepare(const DeviceProblem& p, const char* name) {
+  const Shape s = p.shape;
+#if defined(LABS_BACKEND_CUDA)
+  validate(s);
+  if (s.group() != kGqaGroup) throw std::invalid_argument(std::string(name) + " is written for 4 query heads per KV head");
+  Runner r;
+  const bool evict_first = v7_evict_first();
+  dispatch_dtype(s.dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (evict_first) prepare_typed<T, true, kAcqRelTicket>(p, r);
+    else prepare_typed<T, false, kAcqRelTicket>(p, r);
+  });
+  return r;
+#else
+  (void)s;
+  throw std::runtime_error(std::string(name) + " uses mma.sync and PTX cache hints (NVIDIA sm_80+); it has no HIP build");
+#endif
+}
+
+}  // namespace decode02::mma_stream
+#endif
