@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <type_traits>
@@ -133,6 +135,16 @@ void dispatch_dtype(lab::DType t, F&& f) {
 
 /// 1/sqrt(D) with log2(e) folded in, so the kernels can use exp2.
 inline float softmax_scale_log2(int D) { return kLog2e / std::sqrt(static_cast<float>(D)); }
+
+/// The L2 policy of the K/V stream of v7-v11: each version has its own default (v7, v8, v9:
+/// evict_first; v10, v11: none), and DECODE02_V7_L2_HINT=normal or =evict_first overrides it
+/// for an A/B on the same binary (the row's details.l2_hint says which ran).
+inline bool l2_evict_first(bool version_default) {
+  const char* e = std::getenv("DECODE02_V7_L2_HINT");
+  if (e && std::strcmp(e, "normal") == 0) return false;
+  if (e && std::strcmp(e, "evict_first") == 0) return true;
+  return version_default;
+}
 
 }  // namespace decode02
 #endif

@@ -3,11 +3,10 @@
 /// fragment layouts, the predictions and the measured story): mma.sync q.K and P.V on
 /// register-streamed 16-key warp tiles, v4's split plan and last-block combine. It is
 /// compiled once per version; the versions differ only in how the split combine's ticket is
-/// published (kAcqRelTicket: v7 fences with `__threadfence()`, v9 uses one acq_rel atomic).
+/// published (kAcqRelTicket: v7 fences with `__threadfence()`, v9 and v10 use one acq_rel
+/// atomic) and in the L2 policy of the K/V loads (kEvictFirst: v7 and v9 evict_first, v10 none).
 #pragma once
 
-#include <cstdlib>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -354,13 +353,6 @@ __global__ void __launch_bounds__(kThreads, 3)
   if (tid == 0) sp.counters[bh] = 0u;  // ready for the next launch
 }
 
-/// The A/B knob for the L2 policy of the K/V stream: DECODE02_V7_L2_HINT=normal turns the
-/// evict_first hint off (anything else, or unset, keeps it on).
-inline bool v7_evict_first() {
-  const char* e = std::getenv("DECODE02_V7_L2_HINT");
-  return !(e && std::strcmp(e, "normal") == 0);
-}
-
 template <class T, bool kEvictFirst, bool kAcqRelTicket>
 void prepare_typed(const DeviceProblem& p, Runner& r) {
   const Shape s = p.shape;
@@ -384,15 +376,16 @@ void prepare_typed(const DeviceProblem& p, Runner& r) {
 }
 #endif  // LABS_BACKEND_CUDA
 
-/// Validates the shape and builds the runner of the version called `name`.
-template <bool kAcqRelTicket>
+/// Validates the shape and builds the runner of the version called `name`; kEvictFirst is the
+/// version's L2 policy for K and V, which DECODE02_V7_L2_HINT can override (l2_evict_first).
+template <bool kAcqRelTicket, bool kEvictFirst>
 Runner prepare(const DeviceProblem& p, const char* name) {
   const Shape s = p.shape;
 #if defined(LABS_BACKEND_CUDA)
   validate(s);
   if (s.group() != kGqaGroup) throw std::invalid_argument(std::string(name) + " is written for 4 query heads per KV head");
   Runner r;
-  const bool evict_first = v7_evict_first();
+  const bool evict_first = l2_evict_first(kEvictFirst);
   dispatch_dtype(s.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     if (evict_first) prepare_typed<T, true, kAcqRelTicket>(p, r);

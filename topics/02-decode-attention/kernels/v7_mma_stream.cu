@@ -97,7 +97,7 @@
 namespace decode02 {
 namespace {
 
-Runner prepare_v7(const DeviceProblem& p) { return mma_stream::prepare<false>(p, "v7"); }
+Runner prepare_v7(const DeviceProblem& p) { return mma_stream::prepare<false, true>(p, "v7"); }
 
 DecodeVersion make_v7() {
   DecodeVersion v;

@@ -35,7 +35,7 @@
 namespace decode02 {
 namespace {
 
-Runner prepare_v9(const DeviceProblem& p) { return mma_stream::prepare<true>(p, "v9"); }
+Runner prepare_v9(const DeviceProblem& p) { return mma_stream::prepare<true, true>(p, "v9"); }
 
 DecodeVersion make_v9() {
   DecodeVersion v;

@@ -9,7 +9,8 @@
 /// takes the 64-bit divisions out of the publish step too and keeps the last contributor's
 /// partial loads in flight together. v17 keeps v14's loop but gives each block one whole
 /// super-tile (its 8 warps split K) and reduces the 8 partials in shared memory: no global
-/// partials, no ticket, no cross-block tail.
+/// partials, no ticket, no cross-block tail. v18 is v17 with 16 warps per block: each warp
+/// gets half of v17's K range, and twice the warps per SM share the same instructions.
 #pragma once
 
 #include <algorithm>
@@ -61,13 +62,18 @@ struct LeanFeatures {
   static constexpr bool kLeanTail = kVersion == 15;          ///< publish: no 64-bit division, loads in flight (v15 only: it lost)
   /// v16: ask ptxas for 3 resident blocks (<= 85 registers: 65536 / (3 x 256)); v12-v15 leave
   /// it free, and the H200 build of v14 took 86 registers, so 2 blocks (16 warps) per SM.
-  static constexpr int kMinBlocksPerSm = kVersion == 16 ? 3 : 1;
-  /// v17: block b owns super-tile b; its warps split K and meet in shared memory.
-  static constexpr bool kBlockOwned = kVersion == 17;
+  /// v18 asks for 2 of its 512-thread blocks (<= 64 registers): left free, ptxas takes 65-72
+  /// and one block per SM would hold no more warps than v17's two.
+  static constexpr int kMinBlocksPerSm = kVersion == 16 ? 3 : kVersion == 18 ? 2 : 1;
+  /// v17, v18: block b owns super-tile b; its warps split K and meet in shared memory.
+  static constexpr bool kBlockOwned = kVersion == 17 || kVersion == 18;
+  /// v18: 16 warps per block (512 threads) instead of 8: a K range per warp half as long.
+  static constexpr int kBlockWarps = kVersion == 18 ? 16 : kWarps;
+  static constexpr int kBlockThreads = kBlockWarps * kWarp;
 };
 
 template <class T, bool kVecScales, int kVersion>
-__global__ void __launch_bounds__(kThreads, LeanFeatures<kVersion>::kMinBlocksPerSm)
+__global__ void __launch_bounds__(LeanFeatures<kVersion>::kBlockThreads, LeanFeatures<kVersion>::kMinBlocksPerSm)
     w4_lean(const T* __restrict__ x, T* __restrict__ y, const std::uint8_t* __restrict__ tiled,
             const T* __restrict__ scales, int M, int N, int K, int W, int slots, float* __restrict__ partials,
             unsigned* __restrict__ tickets) {
@@ -76,18 +82,20 @@ __global__ void __launch_bounds__(kThreads, LeanFeatures<kVersion>::kMinBlocksPe
   constexpr bool kBatchedStaging = LeanFeatures<kVersion>::kBatchedStaging;
   constexpr bool kCheapBookkeeping = LeanFeatures<kVersion>::kCheapBookkeeping;
   constexpr bool kBlockOwned = LeanFeatures<kVersion>::kBlockOwned;
+  constexpr int kBlockWarps = LeanFeatures<kVersion>::kBlockWarps;
+  constexpr int kBlockThreads = LeanFeatures<kVersion>::kBlockThreads;
   extern __shared__ uint4 smem_raw[];
   const int G = K / kTileK;
   const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
   const int gid = lane >> 2, tig = lane & 3;
   std::uint8_t* ring = reinterpret_cast<std::uint8_t*>(smem_raw) + warp * kLeanRing;
   std::uint32_t* xs = reinterpret_cast<std::uint32_t*>(reinterpret_cast<std::uint8_t*>(smem_raw) +
-                                                       kWarps * kLeanRing);
+                                                       kBlockWarps * kLeanRing);
   float2* xsum2 = reinterpret_cast<float2*>(xs + M * x_row_words(G));
 
   const int tiles = tiled_rows(N) / kTileN;
   const long long U = static_cast<long long>((tiles + 1) / 2) * G;
-  const long long w = static_cast<long long>(blockIdx.x) * kWarps + warp;
+  const long long w = static_cast<long long>(blockIdx.x) * kBlockWarps + warp;
   long long ub = 0, ue = 0;
   int ub_g = 0, ub_st = 0;  // ub % G, ub / G
   if (w < W) {
@@ -140,12 +148,12 @@ __global__ void __launch_bounds__(kThreads, LeanFeatures<kVersion>::kMinBlocksPe
   for (int s = 0; s < kLeanStages; ++s) issue(s);
 
   if constexpr (kBatchedStaging) {  // v13: one round trip, the sums from the same loads
-    for (int i = threadIdx.x; i < G * 4; i += kThreads) {  // rows >= M: zero (disjoint from the sink's)
+    for (int i = threadIdx.x; i < G * 4; i += kBlockThreads) {  // rows >= M: zero (disjoint from the sink's)
       const int t = i % 4;
       if (2 * t >= M) xsum2[i].x = 0.f;
       if (2 * t + 1 >= M) xsum2[i].y = 0.f;
     }
-    stage_x_batched(x, xs, M, K, [&](int m, int g, float s) {
+    stage_x_batched<kBlockThreads>(x, xs, M, K, [&](int m, int g, float s) {
       float2& e = xsum2[g * 4 + m / 2];
       if (m % 2 == 0) e.x = s;
       else e.y = s;
@@ -238,14 +246,14 @@ __global__ void __launch_bounds__(kThreads, LeanFeatures<kVersion>::kMinBlocksPe
   asm volatile("cp.async.wait_all;\n" ::: "memory");
   if constexpr (kBlockOwned) {
     // Each warp's partial goes to the first 512 bytes of its own ring (its copies have landed);
-    // warp 0 adds the 8 in warp order (deterministic) and stores the super-tile.
+    // warp 0 adds the 8 (v18: 16) in warp order (deterministic) and stores the super-tile.
     reinterpret_cast<float4*>(ring)[lane] = make_float4(acc[0], acc[1], acc[2], acc[3]);
     __syncthreads();
     if (warp == 0) {
       float sum[4] = {0.f, 0.f, 0.f, 0.f};
       const std::uint8_t* rings = reinterpret_cast<const std::uint8_t*>(smem_raw);
 #pragma unroll
-      for (int v = 0; v < kWarps; ++v) {
+      for (int v = 0; v < kBlockWarps; ++v) {
         const float4 q = reinterpret_cast<const float4*>(rings + v * kLeanRing)[lane];
         sum[0] += q.x;
         sum[1] += q.y;
@@ -281,7 +289,9 @@ Step prepare_lean(const Problem& p, const char* name) {
   const int G = p.K / kTileK;
   const int tiles = tiled_rows(p.N) / kTileN;
   const long long U = static_cast<long long>((tiles + 1) / 2) * G;
-  const int smem = kWarps * kLeanRing + p.M * x_row_words(G) * 4 + G * 4 * static_cast<int>(sizeof(float2));
+  constexpr int kBlockWarps = LeanFeatures<kVersion>::kBlockWarps;
+  constexpr int kBlockThreads = LeanFeatures<kVersion>::kBlockThreads;
+  const int smem = kBlockWarps * kLeanRing + p.M * x_row_words(G) * 4 + G * 4 * static_cast<int>(sizeof(float2));
   int device = 0, optin = 0;
   LABS_CHECK(cudaGetDevice(&device));
   LABS_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
@@ -294,16 +304,16 @@ Step prepare_lean(const Problem& p, const char* name) {
     auto kernel = w4_lean<T, decltype(vec_c)::value, kVersion>;
     LABS_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     int per_sm = 0;
-    LABS_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem));
+    LABS_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kBlockThreads, smem));
     constexpr bool kBlockOwned = LeanFeatures<kVersion>::kBlockOwned;
     // Stream-K: one full wave of warps over all units. v17: one block per super-tile, its 8
     // warps splitting the super-tile's G units (U w / W with W = 8 x super-tiles lands every
     // warp of block b inside super-tile b, for any G), and no workspace.
     const int super_tiles = (tiles + 1) / 2;
     const int W = kBlockOwned
-                      ? super_tiles * kWarps
-                      : static_cast<int>(std::min<long long>(static_cast<long long>(std::max(per_sm, 1)) * p.sms * kWarps, U));
-    const int blocks = (W + kWarps - 1) / kWarps;
+                      ? super_tiles * kBlockWarps
+                      : static_cast<int>(std::min<long long>(static_cast<long long>(std::max(per_sm, 1)) * p.sms * kBlockWarps, U));
+    const int blocks = (W + kBlockWarps - 1) / kBlockWarps;
     std::shared_ptr<lab::DeviceBytes> partials, tickets;
     int slots = 0;
     if (!kBlockOwned) {
@@ -315,7 +325,7 @@ Step prepare_lean(const Problem& p, const char* name) {
     const Problem q = p;
     step = [=](const DeviceWeights& w, Stream s) {
       if (!w.tiled) throw std::invalid_argument(std::string(name) + " needs the tiled packing");
-      kernel<<<blocks, kThreads, smem, s>>>(static_cast<const T*>(q.x), static_cast<T*>(q.y), w.tiled,
+      kernel<<<blocks, kBlockThreads, smem, s>>>(static_cast<const T*>(q.x), static_cast<T*>(q.y), w.tiled,
                                             static_cast<const T*>(w.scales), q.M, q.N, q.K, W, slots,
                                             partials ? partials->as<float>() : nullptr,
                                             tickets ? tickets->as<unsigned>() : nullptr);

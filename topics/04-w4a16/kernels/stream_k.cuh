@@ -79,19 +79,20 @@ __device__ void stage_x(const T* __restrict__ x, std::uint32_t* xs, int M, int K
 /// 4 shuffles, so the group sums come from the same loads. sink(m, g, sum) is called once per
 /// (row, group), by the thread holding its first chunk; the order of additions is fixed.
 inline constexpr int kXBatch = 4;
-template <class T, class Sink>
+/// kBlockThreads: the block's thread count (v18's blocks are twice the others').
+template <int kBlockThreads = kThreads, class T, class Sink>
 __device__ void stage_x_batched(const T* __restrict__ x, std::uint32_t* xs, int M, int K, Sink sink) {
   const int G = K / kTileK, chunks = K / 8, total = M * chunks;  // chunks % 16 == 0
-  for (int base = 0; base < total; base += kThreads * kXBatch) {  // the same trip count for every thread
+  for (int base = 0; base < total; base += kBlockThreads * kXBatch) {  // the same trip count for every thread
     uint4 v[kXBatch];
 #pragma unroll
     for (int b = 0; b < kXBatch; ++b) {
-      const int i = base + b * kThreads + static_cast<int>(threadIdx.x);
+      const int i = base + b * kBlockThreads + static_cast<int>(threadIdx.x);
       v[b] = i < total ? load16(x + static_cast<std::size_t>(i / chunks) * K + (i % chunks) * 8) : make_uint4(0, 0, 0, 0);
     }
 #pragma unroll
     for (int b = 0; b < kXBatch; ++b) {
-      const int i = base + b * kThreads + static_cast<int>(threadIdx.x);
+      const int i = base + b * kBlockThreads + static_cast<int>(threadIdx.x);
       const int m = i / chunks, c = i % chunks;
       const int g = c / 16, cc = c % 16, st = cc / 2, h = cc % 2;
       if (i < total) {
