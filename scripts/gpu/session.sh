@@ -4,6 +4,10 @@
 # journal rows and logs under $OUT. The rows are appended to results/journal.jsonl back on
 # the development machine, unchanged, and committed.
 #   LABS_COMMIT=<sha> LABS_DIRTY=0 bash scripts/gpu/session.sh <step>...
+# Pass the sha as a literal taken on the development machine after committing (`git rev-parse
+# HEAD` there), not as $(git rev-parse HEAD) on the box: on 2026-12-01 the box's copy of .git
+# still named the previous commit while its files were the new one's, so 796 rows carried the
+# wrong commit (they were taken back and re-measured). Without LABS_COMMIT the script stops.
 # Steps: env, build, tests, tests:<regex>, sanitize:<exe args>, profile:<name> <regex> <exe args>, lab:<NN> [lab args],
 #        vendor:<script.py> [args], pack
 set -uo pipefail
@@ -16,6 +20,11 @@ export PYTHONUNBUFFERED=1
 export LABS_BUILD=build/cuda
 J="$OUT/journal.jsonl"
 log() { echo "== $(date +%T) $*"; }
+if ! [[ "${LABS_COMMIT:-}" =~ ^[0-9a-f]{40}$ ]]; then
+  echo "session.sh: set LABS_COMMIT to the full sha of the committed tree (see the header)"; exit 2
+fi
+box_head=$(git rev-parse HEAD 2>/dev/null || echo none)
+[ "$box_head" = "$LABS_COMMIT" ] || echo "session.sh: note: this copy's git says $box_head; rows will carry LABS_COMMIT=$LABS_COMMIT"
 
 for step in "$@"; do
   case "$step" in

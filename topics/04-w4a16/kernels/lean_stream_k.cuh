@@ -10,7 +10,8 @@
 /// partial loads in flight together. v17 keeps v14's loop but gives each block one whole
 /// super-tile (its 8 warps split K) and reduces the 8 partials in shared memory: no global
 /// partials, no ticket, no cross-block tail. v18 is v17 with 16 warps per block: each warp
-/// gets half of v17's K range, and twice the warps per SM share the same instructions.
+/// gets half of v17's K range, and twice the warps per SM share the same instructions. v19 is
+/// v17 with a cheaper x staging (stage_x_stepped).
 #pragma once
 
 #include <algorithm>
@@ -54,6 +55,53 @@ __device__ void stage_pair_sums(const T* __restrict__ x, float2* xsum2, int M, i
   }
 }
 
+/// v19's staging: stage_x_batched's layout, loads and group sums, minus two costs every warp
+/// pays before its first mma. A chunk's row and column come from one division per thread and
+/// then an increment (stage_x_batched divides by the runtime chunk count twice per chunk, a
+/// ~20-instruction sequence each time), and the batches past the last chunk are skipped by a
+/// test that is uniform over the block (M = 1, K = 4096 on 256 threads: 512 chunks, so two of
+/// the four batches; stage_x_batched decodes, adds and shuffles all four).
+template <int kBlockThreads, class T, class Sink>
+__device__ void stage_x_stepped(const T* __restrict__ x, std::uint32_t* xs, int M, int K, Sink sink) {
+  const int G = K / kTileK, chunks = K / 8, total = M * chunks;  // chunks % 16 == 0
+  int m = static_cast<int>(threadIdx.x) / chunks, c = static_cast<int>(threadIdx.x) % chunks;
+  for (int base = 0; base < total; base += kBlockThreads * kXBatch) {  // the same trip count for every thread
+    uint4 v[kXBatch];
+    int vm[kXBatch], vc[kXBatch];
+#pragma unroll
+    for (int b = 0; b < kXBatch; ++b) {
+      vm[b] = m;
+      vc[b] = c;
+      v[b] = m < M ? load16(x + static_cast<std::size_t>(m) * K + c * 8) : make_uint4(0, 0, 0, 0);
+      c += kBlockThreads;  // the next chunk of this thread: kBlockThreads further in row-major order
+      while (c >= chunks) {
+        c -= chunks;
+        ++m;
+      }
+    }
+#pragma unroll
+    for (int b = 0; b < kXBatch; ++b) {
+      if (base + b * kBlockThreads >= total) break;  // uniform: no thread of the block has a chunk here
+      const int g = vc[b] / 16, cc = vc[b] % 16, st = cc / 2, h = cc % 2;
+      const bool live = vm[b] < M;
+      if (live) {
+        std::uint32_t* dst = xs + vm[b] * x_row_words(G) + (g * 4 + st / 2) * 16 + (st % 2) * 2 + h;
+        dst[0] = v[b].x;
+        dst[4] = v[b].y;
+        dst[8] = v[b].z;
+        dst[12] = v[b].w;
+      }
+      const std::uint32_t w[4] = {v[b].x, v[b].y, v[b].z, v[b].w};
+      float sum = 0.f;
+#pragma unroll
+      for (int q = 0; q < 4; ++q) sum += lo_to_f32(w[q], T{}) + hi_to_f32(w[q], T{});
+#pragma unroll
+      for (int o = 8; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);  // 16 chunks = 16 lanes
+      if (live && cc == 0) sink(vm[b], g, sum);
+    }
+  }
+}
+
 /// What each version adds, by its number: the kernel is compiled once per version.
 template <int kVersion>
 struct LeanFeatures {
@@ -64,9 +112,13 @@ struct LeanFeatures {
   /// it free, and the H200 build of v14 took 86 registers, so 2 blocks (16 warps) per SM.
   /// v18 asks for 2 of its 512-thread blocks (<= 64 registers): left free, ptxas takes 65-72
   /// and one block per SM would hold no more warps than v17's two.
-  static constexpr int kMinBlocksPerSm = kVersion == 16 ? 3 : kVersion == 18 ? 2 : 1;
+  /// v19 asks for v17's 4 blocks per SM (<= 64 registers, what v17 got unasked): its staging
+  /// keeps two more ints per batch live and left free took 65, one block per SM fewer.
+  static constexpr int kMinBlocksPerSm = kVersion == 16 ? 3 : kVersion == 18 ? 2 : kVersion == 19 ? 4 : 1;
   /// v17, v18: block b owns super-tile b; its warps split K and meet in shared memory.
-  static constexpr bool kBlockOwned = kVersion == 17 || kVersion == 18;
+  static constexpr bool kBlockOwned = kVersion >= 17;
+  /// v19: v17 with x staged without per-chunk divisions and without empty batches.
+  static constexpr bool kSteppedStaging = kVersion == 19;
   /// v18: 16 warps per block (512 threads) instead of 8: a K range per warp half as long.
   static constexpr int kBlockWarps = kVersion == 18 ? 16 : kWarps;
   static constexpr int kBlockThreads = kBlockWarps * kWarp;
@@ -153,11 +205,13 @@ __global__ void __launch_bounds__(LeanFeatures<kVersion>::kBlockThreads, LeanFea
       if (2 * t >= M) xsum2[i].x = 0.f;
       if (2 * t + 1 >= M) xsum2[i].y = 0.f;
     }
-    stage_x_batched<kBlockThreads>(x, xs, M, K, [&](int m, int g, float s) {
+    auto sink = [&](int m, int g, float s) {
       float2& e = xsum2[g * 4 + m / 2];
       if (m % 2 == 0) e.x = s;
       else e.y = s;
-    });
+    };
+    if constexpr (LeanFeatures<kVersion>::kSteppedStaging) stage_x_stepped<kBlockThreads>(x, xs, M, K, sink);
+    else stage_x_batched<kBlockThreads>(x, xs, M, K, sink);
   } else {  // v12: one round trip per 16 bytes of x per thread, then the sums
     stage_x(x, xs, M, K);
     stage_pair_sums(x, xsum2, M, K);

@@ -230,13 +230,13 @@ TEST_CASE("split-K versions are bitwise deterministic across runs and correct on
     }
 }
 
-TEST_CASE("v9 ... v18 (stream-K and block-owned) are bitwise deterministic when ~50 warps share every n-tile") {
+TEST_CASE("v9 ... v19 (stream-K and block-owned) are bitwise deterministic when ~50 warps share every n-tile") {
   StreamHolder st;
   const int N = 512, K = 14336;  // 64 n-tiles x 112 units over a full wave of warps: every tile is shared
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 98, st.s);
-  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18"})
+  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19"})
   for (int M : {1, 5}) {
     const Problem p = problem_for(d, M, WFormat::int4_sym);
     const Step step = Registry::instance().find(name)->prepare(p);
@@ -246,7 +246,7 @@ TEST_CASE("v9 ... v18 (stream-K and block-owned) are bitwise deterministic when 
     check_bitwise_repeatable(step, d, WFormat::int4_sym, M, st.s);
   }
   // Past their shared-memory budget they refuse the problem instead of launching something wrong.
-  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18"})
+  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19"})
     CHECK_THROWS_AS(Registry::instance().find(name)->prepare(problem_for(d, 16, WFormat::int4_sym)),
                     std::invalid_argument);
 }
@@ -257,7 +257,7 @@ TEST_CASE("a target shape at full size: v3 ... v10 against the GPU reference") {
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
