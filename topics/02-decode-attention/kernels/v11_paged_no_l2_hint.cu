@@ -13,6 +13,11 @@
 /// to v10: (1, 32768) ~40 us, (8, 4096) ~39.5 us, (32, 4096) ~124 us, (1, 131072) ~129 us,
 /// P = 16 and P = 64 within noise of each other, and >= 90% of v10 at every shape >= 128 MiB.
 ///
+/// **MEASURED** (run 20261201T235410Z-2bb4, commit 4f311a6): 0.95-0.999 of v10 from 128 MiB up
+/// (64-key pages 0.96-0.999, 16-key pages 0.95-0.97; v8 0.93-0.96), as predicted; 0.90-0.97 at
+/// the 2-16 MiB shapes, where bf16 (1, 4096) with 64-key pages is the one point under 0.90 of
+/// the contiguous best (0.899 of v9).
+///
 /// **Run.** `build/cuda/topics/02-decode-attention/lab-02-decode-attention --variant v8,v11 --layout paged16,paged64 --dtype bf16`
 #include "kernels/paged_mma.cuh"
 

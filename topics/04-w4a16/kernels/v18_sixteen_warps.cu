@@ -19,6 +19,13 @@
 /// SM on its 14-unit ranges); 8b-gate and the 70B layers (1.7+ waves of blocks) within
 /// +-1 us of v17. M = 2-8: the same direction, smaller (the mma work per unit grows with M).
 ///
+/// MEASURED (run 20261201T235329Z-f621, commit 4f311a6): a regression everywhere. 8b-o 9.89 us
+/// (v17 9.41), 8b-down 17.12 (16.54), 8b-gate 25.09 (19.52), 8b-gateup 46.11 (33.58). ncu on
+/// 8b-o: 6.8 warps per scheduler and issue slots busy 68% (v17: 3.7 and 47%), as intended, but
+/// 4.10 M instructions executed against v17's 2.79 M: ~1,000 per warp for 2 units against
+/// ~1,360 for 4, so most of a warp's instructions do not depend on its units and twice the warps
+/// pay them twice. Kept: it is the measurement that pointed v19 at the per-warp fixed work.
+///
 /// Profiler: `ncu --section SchedulerStats --section WarpStateStats -k regex:w4_lean` on 8b-o
 /// M = 1 against v17: active warps per scheduler ~7, issue slots busy well above 47%.
 ///

@@ -21,6 +21,14 @@
 /// units per warp) 16.5 -> ~16.2. M = 2-8 move by less (all batches are full at M >= 2, K =
 /// 4096; only the divisions go). Large layers: within noise of v17 (still slower than v14/v15).
 ///
+/// MEASURED (run 20261201T235329Z-f621, commit 4f311a6, bf16, cold, M = 1): instructions as
+/// predicted, time by a third of it. smsp__inst_executed on 8b-o 2.79 M -> 2.53 M (-9.3%; 8b-down
+/// -7.3%), ncu duration 8.03 -> 7.81 us; lab medians 8b-o 9.41 -> 9.25 us (tinygemm 9.34: a tie
+/// inside the p10-p90 bands), 8b-qkv 11.62 -> 11.25, 8b-down 16.54 -> 16.32, 70b-o 17.97 ->
+/// 17.42. Issue slots are busy 44% of cycles: the kernel is not issue-bound, so fewer
+/// instructions buy little; what remains is the in-order chain each warp waits through (README
+/// section 4, exercise 11). Best version at M = 1 on five of the nine layers.
+///
 /// Profiler: `ncu --section SchedulerStats --section LaunchStats -k regex:w4_lean` on 8b-o M = 1
 /// against v17: SM active cycles x issued per scheduler (total instructions) should fall ~15%.
 ///
