@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/mma_ops.cuh"
 #include "kernels/split_combine.cuh"
 
 #if LABS_GPU
@@ -30,64 +31,6 @@ __device__ __forceinline__ unsigned ticket_add_acq_rel(unsigned* counter) {
   unsigned old;
   asm volatile("atom.add.acq_rel.gpu.global.u32 %0, [%1], 1;\n" : "=r"(old) : "l"(counter) : "memory");
   return old;
-}
-
-/// Per-dtype tensor-core op and packing of two floats into the A/B register format.
-template <class T>
-struct V7Mma;
-
-template <>
-struct V7Mma<lab::bf16> {
-  static __device__ __forceinline__ void mma(float (&d)[4], std::uint32_t a0, std::uint32_t a1, std::uint32_t a2,
-                                             std::uint32_t a3, std::uint32_t b0, std::uint32_t b1) {
-    asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-        "{%0,%1,%2,%3};\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
-  }
-  /// lo in the low half (the lower k index), both rounded to nearest even; the rounded
-  /// values come back in lo/hi so the caller sums exactly what the mma multiplies.
-  static __device__ __forceinline__ std::uint32_t pack(float& lo, float& hi) {
-    const __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
-    lo = __low2float(h);
-    hi = __high2float(h);
-    std::uint32_t u;
-    memcpy(&u, &h, sizeof(u));
-    return u;
-  }
-};
-
-template <>
-struct V7Mma<lab::f16> {
-  static __device__ __forceinline__ void mma(float (&d)[4], std::uint32_t a0, std::uint32_t a1, std::uint32_t a2,
-                                             std::uint32_t a3, std::uint32_t b0, std::uint32_t b1) {
-    asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-        "{%0,%1,%2,%3};\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
-  }
-  static __device__ __forceinline__ std::uint32_t pack(float& lo, float& hi) {
-    const __half2 h = __floats2half2_rn(lo, hi);
-    lo = __low2float(h);
-    hi = __high2float(h);
-    std::uint32_t u;
-    memcpy(&u, &h, sizeof(u));
-    return u;
-  }
-};
-
-/// One streamed 16-byte load into 4 words. kEvictFirst: L2 evict_first policy, no L1
-/// allocation, 256-byte L2 prefetch (one whole K/V row); otherwise a plain ld.global.nc.
-template <bool kEvictFirst>
-__device__ __forceinline__ void ld_stream(std::uint32_t* w, const void* p, std::uint64_t policy) {
-  if constexpr (kEvictFirst) {
-    asm("ld.global.nc.L1::no_allocate.L2::cache_hint.L2::256B.v4.u32 {%0,%1,%2,%3}, [%4], %5;\n"
-        : "=r"(w[0]), "=r"(w[1]), "=r"(w[2]), "=r"(w[3])
-        : "l"(p), "l"(policy));
-  } else {
-    (void)policy;
-    asm("ld.global.nc.v4.u32 {%0,%1,%2,%3}, [%4];\n" : "=r"(w[0]), "=r"(w[1]), "=r"(w[2]), "=r"(w[3]) : "l"(p));
-  }
 }
 
 /// Row of key `key` relative to the tile start, clamped to the last live key of the split
@@ -204,7 +147,7 @@ __global__ void __launch_bounds__(kThreads, 3)
       for (int u = 0; u < 4; ++u)
 #pragma unroll
         for (int w = 0; w < 2; ++w)
-          V7Mma<T>::mma(sc[p], qw[4 * u + 2 * w], 0u, qw[4 * u + 2 * w + 1], 0u, kw[p][4 * u + 2 * w],
+          TileMma<T>::mma(sc[p], qw[4 * u + 2 * w], 0u, qw[4 * u + 2 * w + 1], 0u, kw[p][4 * u + 2 * w],
                         kw[p][4 * u + 2 * w + 1]);
     }
     // The K registers are free: the next tile's K is in flight during softmax and P.V.
@@ -233,8 +176,8 @@ __global__ void __launch_bounds__(kThreads, 3)
     for (int p = 0; p < 2; ++p)
 #pragma unroll
       for (int e = 0; e < 2; ++e) pr[p][e] = exp2f(s[p][e] - m_use);
-    const std::uint32_t pb0 = V7Mma<T>::pack(pr[0][0], pr[0][1]);  // keys 4t, 4t+1
-    const std::uint32_t pb1 = V7Mma<T>::pack(pr[1][0], pr[1][1]);  // keys 4t+2, 4t+3
+    const std::uint32_t pb0 = TileMma<T>::pack(pr[0][0], pr[0][1]);  // keys 4t, 4t+1
+    const std::uint32_t pb1 = TileMma<T>::pack(pr[1][0], pr[1][1]);  // keys 4t+2, 4t+3
     l = l * corr + ((pr[0][0] + pr[0][1]) + (pr[1][0] + pr[1][1]));
     const bool grew = m_new > m;
     m = m_new;
@@ -258,7 +201,7 @@ __global__ void __launch_bounds__(kThreads, 3)
       const std::uint32_t a1 = __byte_perm(vw[0][i2], vw[1][i2], 0x7632);
       const std::uint32_t a2 = __byte_perm(vw[2][i2], vw[3][i2], 0x5410);
       const std::uint32_t a3 = __byte_perm(vw[2][i2], vw[3][i2], 0x7632);
-      V7Mma<T>::mma(o[i2], a0, a1, a2, a3, pb0, pb1);
+      TileMma<T>::mma(o[i2], a0, a1, a2, a3, pb0, pb1);
     }
     if (more) v7_load_tile<kEvictFirst>(kw, vw, kbh, vbh, k1, end, g, t, policy, false, true);
     k0 = k1;

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/mma_ops.cuh"
 #include "kernels/split_combine.cuh"
 
 #if LABS_GPU
@@ -22,63 +23,6 @@ static_assert(16 % kV8WarpKeys == 0 && 64 % kV8WarpKeys == 0, "a warp tile never
 
 #if defined(LABS_BACKEND_CUDA)
 static_assert(kThreads == 128, "v8 assumes 4 warps of 32 lanes");
-
-/// Per-dtype tensor-core op and packing of two floats into the A/B register format (v7's).
-template <class T>
-struct V8Mma;
-
-template <>
-struct V8Mma<lab::bf16> {
-  static __device__ __forceinline__ void mma(float (&d)[4], std::uint32_t a0, std::uint32_t a1, std::uint32_t a2,
-                                             std::uint32_t a3, std::uint32_t b0, std::uint32_t b1) {
-    asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-        "{%0,%1,%2,%3};\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
-  }
-  /// lo in the low half; both rounded to nearest even and handed back rounded.
-  static __device__ __forceinline__ std::uint32_t pack(float& lo, float& hi) {
-    const __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
-    lo = __low2float(h);
-    hi = __high2float(h);
-    std::uint32_t u;
-    memcpy(&u, &h, sizeof(u));
-    return u;
-  }
-};
-
-template <>
-struct V8Mma<lab::f16> {
-  static __device__ __forceinline__ void mma(float (&d)[4], std::uint32_t a0, std::uint32_t a1, std::uint32_t a2,
-                                             std::uint32_t a3, std::uint32_t b0, std::uint32_t b1) {
-    asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-        "{%0,%1,%2,%3};\n"
-        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-        : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
-  }
-  static __device__ __forceinline__ std::uint32_t pack(float& lo, float& hi) {
-    const __half2 h = __floats2half2_rn(lo, hi);
-    lo = __low2float(h);
-    hi = __high2float(h);
-    std::uint32_t u;
-    memcpy(&u, &h, sizeof(u));
-    return u;
-  }
-};
-
-/// One streamed 16-byte load into 4 words (v7's): evict_first, no L1 allocation, 256-byte
-/// L2 prefetch; or a plain ld.global.nc.
-template <bool kEvictFirst>
-__device__ __forceinline__ void v8_ld_stream(std::uint32_t* w, const void* p, std::uint64_t policy) {
-  if constexpr (kEvictFirst) {
-    asm("ld.global.nc.L1::no_allocate.L2::cache_hint.L2::256B.v4.u32 {%0,%1,%2,%3}, [%4], %5;\n"
-        : "=r"(w[0]), "=r"(w[1]), "=r"(w[2]), "=r"(w[3])
-        : "l"(p), "l"(policy));
-  } else {
-    (void)policy;
-    asm("ld.global.nc.v4.u32 {%0,%1,%2,%3}, [%4];\n" : "=r"(w[0]), "=r"(w[1]), "=r"(w[2]), "=r"(w[3]) : "l"(p));
-  }
-}
 
 /// Where one warp tile's rows live: the block-table row of this sequence and the pool geometry.
 struct V8Pages {
@@ -110,7 +54,7 @@ __device__ __forceinline__ void v8_load_k(std::uint32_t (&k)[2][16], const T* ba
     const int row = v8_rel<kFull>(4 * (g >> 1) + (g & 1) + 2 * p, lim);
     const T* src = base + static_cast<size_t>(row) * kHeadDim + t * 8;
 #pragma unroll
-    for (int u = 0; u < 4; ++u) v8_ld_stream<kEvictFirst>(&k[p][4 * u], src + u * 32, policy);
+    for (int u = 0; u < 4; ++u) ld_stream<kEvictFirst>(&k[p][4 * u], src + u * 32, policy);
   }
 }
 
@@ -123,7 +67,7 @@ __device__ __forceinline__ void v8_load_v(std::uint32_t (&v)[4][8], const T* bas
     const int row = v8_rel<kFull>(4 * t + r, lim);
     const T* src = base + static_cast<size_t>(row) * kHeadDim + g * 8;
 #pragma unroll
-    for (int s = 0; s < 2; ++s) v8_ld_stream<kEvictFirst>(&v[r][4 * s], src + s * 64, policy);
+    for (int s = 0; s < 2; ++s) ld_stream<kEvictFirst>(&v[r][4 * s], src + s * 64, policy);
   }
 }
 
@@ -212,7 +156,7 @@ __global__ void __launch_bounds__(kThreads, 3)
       for (int u = 0; u < 4; ++u)
 #pragma unroll
         for (int w = 0; w < 2; ++w)
-          V8Mma<T>::mma(sc[p], qw[4 * u + 2 * w], 0u, qw[4 * u + 2 * w + 1], 0u, kw[p][4 * u + 2 * w],
+          TileMma<T>::mma(sc[p], qw[4 * u + 2 * w], 0u, qw[4 * u + 2 * w + 1], 0u, kw[p][4 * u + 2 * w],
                         kw[p][4 * u + 2 * w + 1]);
     }
     // The K registers are free: the next tile's K is in flight during softmax and P.V.
@@ -244,8 +188,8 @@ __global__ void __launch_bounds__(kThreads, 3)
     for (int p = 0; p < 2; ++p)
 #pragma unroll
       for (int e = 0; e < 2; ++e) pr[p][e] = exp2f(s[p][e] - m_use);
-    const std::uint32_t pb0 = V8Mma<T>::pack(pr[0][0], pr[0][1]);  // keys 4t, 4t+1
-    const std::uint32_t pb1 = V8Mma<T>::pack(pr[1][0], pr[1][1]);  // keys 4t+2, 4t+3
+    const std::uint32_t pb0 = TileMma<T>::pack(pr[0][0], pr[0][1]);  // keys 4t, 4t+1
+    const std::uint32_t pb1 = TileMma<T>::pack(pr[1][0], pr[1][1]);  // keys 4t+2, 4t+3
     l = l * corr + ((pr[0][0] + pr[0][1]) + (pr[1][0] + pr[1][1]));
     const bool grew = m_new > m;
     m = m_new;
@@ -269,7 +213,7 @@ __global__ void __launch_bounds__(kThreads, 3)
       const std::uint32_t a1 = __byte_perm(vw[0][i2], vw[1][i2], 0x7632);
       const std::uint32_t a2 = __byte_perm(vw[2][i2], vw[3][i2], 0x5410);
       const std::uint32_t a3 = __byte_perm(vw[2][i2], vw[3][i2], 0x7632);
-      V8Mma<T>::mma(o[i2], a0, a1, a2, a3, pb0, pb1);
+      TileMma<T>::mma(o[i2], a0, a1, a2, a3, pb0, pb1);
     }
     if (more) v8_load_tile<kEvictFirst>(kw, vw, kpool, vpool, row_next, k1, end, g, t, policy, false, true);
     row_next = row_after;

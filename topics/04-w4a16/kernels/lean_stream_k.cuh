@@ -82,6 +82,8 @@ __device__ void stage_x_stepped(const T* __restrict__ x, std::uint32_t* xs, int 
 #pragma unroll
     for (int b = 0; b < kXBatch; ++b) {
       if (base + b * kBlockThreads >= total) break;  // uniform: no thread of the block has a chunk here
+      // stage_chunk's step, written out: called through stage_chunk, ptxas schedules v19
+      // differently (the cubin differs), and this is the code the journal's v19 rows measured.
       const int g = vc[b] / 16, cc = vc[b] % 16, st = cc / 2, h = cc % 2;
       const bool live = vm[b] < M;
       if (live) {

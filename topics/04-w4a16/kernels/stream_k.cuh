@@ -79,6 +79,31 @@ __device__ void stage_x(const T* __restrict__ x, std::uint32_t* xs, int M, int K
 /// 4 shuffles, so the group sums come from the same loads. sink(m, g, sum) is called once per
 /// (row, group), by the thread holding its first chunk; the order of additions is fixed.
 inline constexpr int kXBatch = 4;
+
+/// One loaded 16-byte chunk (row m, chunk c) of x: stored in stage_x's fragment order when
+/// `live`, and its 8 values added over the 16 lanes that hold one (row, group), the sum handed
+/// to sink by the lane with the group's first chunk. Every lane of the warp must call it (the
+/// shuffles); the step shared by stage_x_batched and v19's stage_x_stepped.
+template <class T, class Sink>
+__device__ __forceinline__ void stage_chunk(const uint4& v, std::uint32_t* xs, int G, int m, int c, bool live,
+                                            Sink& sink) {
+  const int g = c / 16, cc = c % 16, st = cc / 2, h = cc % 2;
+  if (live) {
+    std::uint32_t* dst = xs + m * x_row_words(G) + (g * 4 + st / 2) * 16 + (st % 2) * 2 + h;
+    dst[0] = v.x;
+    dst[4] = v.y;
+    dst[8] = v.z;
+    dst[12] = v.w;
+  }
+  const std::uint32_t w[4] = {v.x, v.y, v.z, v.w};
+  float sum = 0.f;
+#pragma unroll
+  for (int q = 0; q < 4; ++q) sum += lo_to_f32(w[q], T{}) + hi_to_f32(w[q], T{});
+#pragma unroll
+  for (int o = 8; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);  // 16 chunks = 16 lanes
+  if (live && cc == 0) sink(m, g, sum);
+}
+
 /// kBlockThreads: the block's thread count (v18's blocks are twice the others').
 template <int kBlockThreads = kThreads, class T, class Sink>
 __device__ void stage_x_batched(const T* __restrict__ x, std::uint32_t* xs, int M, int K, Sink sink) {
@@ -93,22 +118,7 @@ __device__ void stage_x_batched(const T* __restrict__ x, std::uint32_t* xs, int 
 #pragma unroll
     for (int b = 0; b < kXBatch; ++b) {
       const int i = base + b * kBlockThreads + static_cast<int>(threadIdx.x);
-      const int m = i / chunks, c = i % chunks;
-      const int g = c / 16, cc = c % 16, st = cc / 2, h = cc % 2;
-      if (i < total) {
-        std::uint32_t* dst = xs + m * x_row_words(G) + (g * 4 + st / 2) * 16 + (st % 2) * 2 + h;
-        dst[0] = v[b].x;
-        dst[4] = v[b].y;
-        dst[8] = v[b].z;
-        dst[12] = v[b].w;
-      }
-      const std::uint32_t w[4] = {v[b].x, v[b].y, v[b].z, v[b].w};
-      float sum = 0.f;
-#pragma unroll
-      for (int q = 0; q < 4; ++q) sum += lo_to_f32(w[q], T{}) + hi_to_f32(w[q], T{});
-#pragma unroll
-      for (int o = 8; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);  // 16 chunks = 16 lanes
-      if (i < total && cc == 0) sink(m, g, sum);
+      stage_chunk<T>(v[b], xs, G, i / chunks, i % chunks, i < total, sink);
     }
   }
 }
