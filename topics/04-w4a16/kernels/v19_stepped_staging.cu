@@ -2,8 +2,9 @@
 /// v19 — v17 with a cheaper x staging: the same block-owned super-tiles and shared-memory
 /// reduction, x and its group sums staged by stage_x_stepped (kernels/lean_stream_k.cuh).
 ///
-/// Why: v18 (16 warps per block) measured what v17's fixed cost is. ncu on 8b-o, M = 1 (run
-/// 20261201T234545Z): v17 issues ~1,370 warp instructions per warp for 4 units, v18 ~1,015
+/// Why: v18 (16 warps per block) measured what v17's fixed cost is. ncu on 8b-o, M = 1 (the ncu
+/// logs of the GPU call of 2026-12-01 23:45 UTC at 225d9ac, whose journal rows were withdrawn
+/// for a wrong commit stamp; re-profiled at 4f311a6 with the same counts, README section 4): v17 issues ~1,370 warp instructions per warp for 4 units, v18 ~1,015
 /// for 2 units (SM active cycles x issued per scheduler x 4 / warps per SM). Solving the two
 /// gives ~180 instructions per unit and **~660 per warp that do not depend on the units**:
 /// more than the 4 units of work themselves. Counting the source, most of those 660 are the
