@@ -11,7 +11,7 @@
 /// could only be neutral or cost something, and the A/B that v7's file asked for
 /// (`DECODE02_V7_L2_HINT=normal`, same binary) finally ran in run 20261201T232939Z-5c5f
 /// (commit 2fea861, beside the evict_first rows of 20261201T232830Z-a131): without the hint
-/// every contiguous shape got faster, by 1-2% at 2-32 MiB and by 8-9% from 512 MiB up
+/// every contiguous shape got faster, by 1-4% at 2-128 MiB and by 7.6-9.4% from 512 MiB up
 /// (bf16 (32, 4096) 135.3 -> 123.0 us, 93% -> 103% of copy; (1, 131072) 139.1 -> 127.5 us).
 /// Why the hint costs is not established here. (A reading written here before measuring, that
 /// evict_first lines are refetched from HBM, was refuted by ncu: see MEASURED.)
@@ -22,7 +22,9 @@
 /// the 88% target at the two 128 MiB shapes: their ~7 us of fixed cost (launch, first DRAM
 /// round trip, the split combine) is untouched.
 ///
-/// **MEASURED** (run 20261201T235410Z-2bb4, commit 4f311a6, bf16, cold): as predicted. (32, 4096)
+/// **MEASURED** (run 20261201T235410Z-2bb4, commit 4f311a6, bf16, cold): close to
+/// the knob's rows but not within their spread: 2.1-2.4% slower at every shape >= 512 MiB, bands
+/// apart (two GPU calls, possibly two machines; the ordering v10 < v9 held in both). (32, 4096)
 /// 125.73 us, 99.8% of copy (v9 134.10); (8, 4096) 38.16 us, 82.2%; (1, 32768) 38.67 us, 81.1%
 /// (88% target still missed at both); (8, 32768) 246.50, (32, 32768) 954.83, (1, 131072) 130.45
 /// (v9 262.64, 1016.53, 136.99). ncu at (32, 4096): the same DRAM bytes as v9 (537.17 MB) and the

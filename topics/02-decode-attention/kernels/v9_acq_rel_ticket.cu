@@ -25,9 +25,9 @@
 /// from ~39.5 / ~38.9 us to ~38.5-39 / ~38-38.6 us — still 80-82% of copy, short of the 88%
 /// target. The large shapes (>= 512 MiB) move by less than their run-to-run spread.
 ///
-/// **MEASURED** (run 20261201T235410Z-2bb4, commit 4f311a6, bf16, cold; first run at 2fea861
-/// agrees within 0.3 us): (8, 4096) 38.58 us vs v7 39.39, (1, 32768) 39.46 vs 39.81, (32, 4096)
-/// 134.10 vs 134.32 (one split: no ticket work to save); ncu at (1, 32768): 38.18 vs 38.72 us,
+/// **MEASURED** (run 20261201T235410Z-2bb4, commit 4f311a6, bf16, cold; the first run, at
+/// 2fea861, is within 1.2 us of these, with v9 only 0.15-0.21 us ahead of v7 there): (8, 4096)
+/// 38.58 us vs v7 39.39, (1, 32768) 39.46 vs 39.81, (32, 4096) 134.10 vs 134.32 (one split: no ticket work to save); ncu at (1, 32768): 38.18 vs 38.72 us,
 /// DRAM 74.4% vs 73.2%. Inside the prediction and inside the run-to-run spread at most shapes.
 ///
 /// **Profiler.** `ncu --section WarpStateStats -k regex:mma_stream_kernel`: v7's

@@ -19,7 +19,8 @@
 /// SM on its 14-unit ranges); 8b-gate and the 70B layers (1.7+ waves of blocks) within
 /// +-1 us of v17. M = 2-8: the same direction, smaller (the mma work per unit grows with M).
 ///
-/// MEASURED (run 20261201T235329Z-f621, commit 4f311a6): a regression everywhere. 8b-o 9.89 us
+/// MEASURED (run 20261201T235329Z-f621, commit 4f311a6): a regression at M = 1 on every
+/// layer (at M = 4-8 it beats v17 on some, e.g. 8b-o M = 4 10.86 vs 11.55 us). 8b-o 9.89 us
 /// (v17 9.41), 8b-down 17.12 (16.54), 8b-gate 25.09 (19.52), 8b-gateup 46.11 (33.58). ncu on
 /// 8b-o: 6.8 warps per scheduler and issue slots busy 68% (v17: 3.7 and 47%), as intended, but
 /// 4.10 M instructions executed against v17's 2.79 M: ~1,000 per warp for 2 units against

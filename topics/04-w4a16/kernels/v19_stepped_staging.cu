@@ -22,6 +22,9 @@
 /// units per warp) 16.5 -> ~16.2. M = 2-8 move by less (all batches are full at M >= 2, K =
 /// 4096; only the divisions go). Large layers: within noise of v17 (still slower than v14/v15).
 ///
+/// (The 9.44 us above, for v17 and for tinygemm, were medians of a GPU call whose rows were
+/// withdrawn for a wrong commit stamp; the journal's are 9.41 and 9.34.)
+///
 /// MEASURED (run 20261201T235329Z-f621, commit 4f311a6, bf16, cold, M = 1): instructions as
 /// predicted, time by a third of it. smsp__inst_executed on 8b-o 2.79 M -> 2.53 M (-9.3%; 8b-down
 /// -7.3%), ncu duration 8.03 -> 7.81 us; lab medians 8b-o 9.41 -> 9.25 us (tinygemm 9.34: a tie
