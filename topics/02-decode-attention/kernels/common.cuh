@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 
 #include "decode.hpp"
@@ -136,14 +137,37 @@ void dispatch_dtype(lab::DType t, F&& f) {
 /// 1/sqrt(D) with log2(e) folded in, so the kernels can use exp2.
 inline float softmax_scale_log2(int D) { return kLog2e / std::sqrt(static_cast<float>(D)); }
 
-/// The L2 policy of the K/V stream of v7-v11: each version has its own default (v7, v8, v9:
-/// evict_first; v10, v11: none), and DECODE02_V7_L2_HINT=normal or =evict_first overrides it
-/// for an A/B on the same binary (the row's details.l2_hint says which ran).
-inline bool l2_evict_first(bool version_default) {
+/// The cache hints on the K/V loads of v7-v11 (ld_stream in kernels/mma_ops.cuh). kHintBundle is
+/// v7's: L1::no_allocate + the L2::256B prefetch + an L2 evict_first policy. The next three are
+/// one part of the bundle alone, for the A/B that asks which part costs (README exercise 8).
+enum LoadHint : int { kHintNone = 0, kHintBundle = 1, kHintPrefetch256 = 2, kHintNoL1 = 3, kHintEvictFirstOnly = 4 };
+inline constexpr int kLoadHints = 5;
+
+/// The name a journal row carries in details.l2_hint, and that DECODE02_V7_L2_HINT takes.
+inline const char* load_hint_name(int hint) {
+  static const char* const names[kLoadHints] = {"normal", "evict_first", "prefetch_256B", "no_l1_allocate",
+                                                "evict_first_only"};
+  return names[hint];
+}
+
+/// The hint a version runs with: its own default (v7, v8, v9: kHintBundle; v10, v11: none), or
+/// DECODE02_V7_L2_HINT=<name> for an A/B on the same binary. An unknown name is an error.
+inline int l2_hint(int version_default) {
   const char* e = std::getenv("DECODE02_V7_L2_HINT");
-  if (e && std::strcmp(e, "normal") == 0) return false;
-  if (e && std::strcmp(e, "evict_first") == 0) return true;
-  return version_default;
+  if (!e || !*e) return version_default;
+  for (int h = 0; h < kLoadHints; ++h)
+    if (std::strcmp(e, load_hint_name(h)) == 0) return h;
+  throw std::invalid_argument(std::string("DECODE02_V7_L2_HINT=") + e +
+                              ": expected normal, evict_first, prefetch_256B, no_l1_allocate or evict_first_only");
+}
+
+/// The paged body (v8, v11) is compiled with the bundle or nothing: normal or evict_first only.
+inline bool l2_evict_first(bool version_default) {
+  const int hint = l2_hint(version_default ? kHintBundle : kHintNone);
+  if (hint != kHintNone && hint != kHintBundle)
+    throw std::invalid_argument(std::string("the paged versions take DECODE02_V7_L2_HINT=normal or evict_first, not ") +
+                                load_hint_name(hint));
+  return hint == kHintBundle;
 }
 
 }  // namespace decode02

@@ -56,14 +56,28 @@ struct TileMma<lab::f16> {
   }
 };
 
-/// One streamed 16-byte load into 4 words. kEvictFirst: L2 evict_first policy, no L1
-/// allocation, 256-byte L2 prefetch (one whole K/V row); otherwise a plain ld.global.nc.
-template <bool kEvictFirst>
+/// One streamed 16-byte load into 4 words, with the cache hints kHint names (LoadHint in
+/// kernels/common.cuh): kHintBundle is v7's `ld.global.nc.L1::no_allocate.L2::cache_hint.L2::256B`
+/// with an evict_first policy; kHintNone a plain `ld.global.nc`; the other three one part alone.
+/// The paged body passes a bool (true = the bundle).
+template <int kHint>
 __device__ __forceinline__ void ld_stream(std::uint32_t* w, const void* p, std::uint64_t policy) {
-  if constexpr (kEvictFirst) {
+  if constexpr (kHint == kHintBundle) {
     asm("ld.global.nc.L1::no_allocate.L2::cache_hint.L2::256B.v4.u32 {%0,%1,%2,%3}, [%4], %5;\n"
         : "=r"(w[0]), "=r"(w[1]), "=r"(w[2]), "=r"(w[3])
         : "l"(p), "l"(policy));
+  } else if constexpr (kHint == kHintEvictFirstOnly) {
+    asm("ld.global.nc.L2::cache_hint.v4.u32 {%0,%1,%2,%3}, [%4], %5;\n"
+        : "=r"(w[0]), "=r"(w[1]), "=r"(w[2]), "=r"(w[3])
+        : "l"(p), "l"(policy));
+  } else if constexpr (kHint == kHintPrefetch256) {
+    (void)policy;
+    asm("ld.global.nc.L2::256B.v4.u32 {%0,%1,%2,%3}, [%4];\n" : "=r"(w[0]), "=r"(w[1]), "=r"(w[2]), "=r"(w[3]) : "l"(p));
+  } else if constexpr (kHint == kHintNoL1) {
+    (void)policy;
+    asm("ld.global.nc.L1::no_allocate.v4.u32 {%0,%1,%2,%3}, [%4];\n"
+        : "=r"(w[0]), "=r"(w[1]), "=r"(w[2]), "=r"(w[3])
+        : "l"(p));
   } else {
     (void)policy;
     asm("ld.global.nc.v4.u32 {%0,%1,%2,%3}, [%4];\n" : "=r"(w[0]), "=r"(w[1]), "=r"(w[2]), "=r"(w[3]) : "l"(p));

@@ -4,7 +4,8 @@
 /// register-streamed 16-key warp tiles, v4's split plan and last-block combine. It is
 /// compiled once per version; the versions differ only in how the split combine's ticket is
 /// published (kAcqRelTicket: v7 fences with `__threadfence()`, v9 and v10 use one acq_rel
-/// atomic) and in the L2 policy of the K/V loads (kEvictFirst: v7 and v9 evict_first, v10 none).
+/// atomic) and in the cache hints of the K/V loads (kHint: v7 and v9 the evict_first bundle, v10
+/// none; the single hints are for the A/B of README exercise 8).
 #pragma once
 
 #include <stdexcept>
@@ -42,7 +43,7 @@ __device__ __forceinline__ int v7_row(int k0, int rel, int end) {
 }
 
 /// This lane's K words of the 16-key tile at k0: k[p][4u + r].
-template <bool kFull, bool kEvictFirst, class T>
+template <bool kFull, int kHint, class T>
 __device__ __forceinline__ void v7_load_k(std::uint32_t (&k)[2][16], const T* kbh, int k0, int end, int g, int t,
                                           std::uint64_t policy) {
 #pragma unroll
@@ -50,12 +51,12 @@ __device__ __forceinline__ void v7_load_k(std::uint32_t (&k)[2][16], const T* kb
     const int row = v7_row<kFull>(k0, 4 * (g >> 1) + (g & 1) + 2 * p, end);
     const T* src = kbh + static_cast<size_t>(row) * kHeadDim + t * 8;
 #pragma unroll
-    for (int u = 0; u < 4; ++u) ld_stream<kEvictFirst>(&k[p][4 * u], src + u * 32, policy);
+    for (int u = 0; u < 4; ++u) ld_stream<kHint>(&k[p][4 * u], src + u * 32, policy);
   }
 }
 
 /// This lane's V words of the 16-key tile at k0: v[r][4s + j].
-template <bool kFull, bool kEvictFirst, class T>
+template <bool kFull, int kHint, class T>
 __device__ __forceinline__ void v7_load_v(std::uint32_t (&v)[4][8], const T* vbh, int k0, int end, int g, int t,
                                           std::uint64_t policy) {
 #pragma unroll
@@ -63,20 +64,20 @@ __device__ __forceinline__ void v7_load_v(std::uint32_t (&v)[4][8], const T* vbh
     const int row = v7_row<kFull>(k0, 4 * t + r, end);
     const T* src = vbh + static_cast<size_t>(row) * kHeadDim + g * 8;
 #pragma unroll
-    for (int s = 0; s < 2; ++s) ld_stream<kEvictFirst>(&v[r][4 * s], src + s * 64, policy);
+    for (int s = 0; s < 2; ++s) ld_stream<kHint>(&v[r][4 * s], src + s * 64, policy);
   }
 }
 
-template <bool kEvictFirst, class T>
+template <int kHint, class T>
 __device__ __forceinline__ void v7_load_tile(std::uint32_t (&k)[2][16], std::uint32_t (&v)[4][8], const T* kbh,
                                              const T* vbh, int k0, int end, int g, int t, std::uint64_t policy,
                                              bool load_k, bool load_v) {
   if (k0 + kV7WarpKeys <= end) {
-    if (load_k) v7_load_k<true, kEvictFirst>(k, kbh, k0, end, g, t, policy);
-    if (load_v) v7_load_v<true, kEvictFirst>(v, vbh, k0, end, g, t, policy);
+    if (load_k) v7_load_k<true, kHint>(k, kbh, k0, end, g, t, policy);
+    if (load_v) v7_load_v<true, kHint>(v, vbh, k0, end, g, t, policy);
   } else {
-    if (load_k) v7_load_k<false, kEvictFirst>(k, kbh, k0, end, g, t, policy);
-    if (load_v) v7_load_v<false, kEvictFirst>(v, vbh, k0, end, g, t, policy);
+    if (load_k) v7_load_k<false, kHint>(k, kbh, k0, end, g, t, policy);
+    if (load_v) v7_load_v<false, kHint>(v, vbh, k0, end, g, t, policy);
   }
 }
 
@@ -91,7 +92,7 @@ static_assert(kMaxSplits * kGqaGroup * 2 <= kV7AccFloats, "split (m, l) fit over
 /// in flight plus 32 accumulators and 16 words of q do not fit the 128 that 4 blocks allow
 /// (ptxas spills ~110 bytes there). 12 warps x 8 KiB = 96 KiB in flight per SM, about 3x
 /// what Little's law asks at 4.5 TB/s and ~1 us loaded latency.
-template <class T, bool kEvictFirst, bool kAcqRelTicket>
+template <class T, int kHint, bool kAcqRelTicket>
 __global__ void __launch_bounds__(kThreads, 3)
     mma_stream_kernel(const T* __restrict__ q, const T* __restrict__ kc, const T* __restrict__ vc,
                          T* __restrict__ out, int S, int S_alloc, int Hq, int Hkv, SplitArgs sp, float scale_log2) {
@@ -107,7 +108,8 @@ __global__ void __launch_bounds__(kThreads, 3)
   const T* vbh = vc + bh * S_alloc * kHeadDim;
 
   std::uint64_t policy = 0;
-  if constexpr (kEvictFirst) asm("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;\n" : "=l"(policy));
+  if constexpr (kHint == kHintBundle || kHint == kHintEvictFirstOnly)
+    asm("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;\n" : "=l"(policy));
 
   // q of head g (lanes g < 4), this lane's 4 chunks in the permuted order K uses; raw bits.
   std::uint32_t qw[16];
@@ -131,7 +133,7 @@ __global__ void __launch_bounds__(kThreads, 3)
 
   std::uint32_t kw[2][16], vw[4][8];
   int k0 = begin + warp * kV7WarpKeys;
-  if (n_tiles > 0) v7_load_tile<kEvictFirst>(kw, vw, kbh, vbh, k0, end, g, t, policy, true, true);
+  if (n_tiles > 0) v7_load_tile<kHint>(kw, vw, kbh, vbh, k0, end, g, t, policy, true, true);
 
   for (int i = 0; i < n_tiles; ++i) {
     const bool full = k0 + kV7WarpKeys <= end;
@@ -151,7 +153,7 @@ __global__ void __launch_bounds__(kThreads, 3)
                         kw[p][4 * u + 2 * w + 1]);
     }
     // The K registers are free: the next tile's K is in flight during softmax and P.V.
-    if (more) v7_load_tile<kEvictFirst>(kw, vw, kbh, vbh, k1, end, g, t, policy, true, false);
+    if (more) v7_load_tile<kHint>(kw, vw, kbh, vbh, k1, end, g, t, policy, true, false);
 
     // Online softmax for head g. sc[p][e] is key k0 + 4t + 2p + e; rows g >= 4 are not heads.
     float s[2][2];
@@ -203,7 +205,7 @@ __global__ void __launch_bounds__(kThreads, 3)
       const std::uint32_t a3 = __byte_perm(vw[2][i2], vw[3][i2], 0x7632);
       TileMma<T>::mma(o[i2], a0, a1, a2, a3, pb0, pb1);
     }
-    if (more) v7_load_tile<kEvictFirst>(kw, vw, kbh, vbh, k1, end, g, t, policy, false, true);
+    if (more) v7_load_tile<kHint>(kw, vw, kbh, vbh, k1, end, g, t, policy, false, true);
     k0 = k1;
   }
 
@@ -296,10 +298,10 @@ __global__ void __launch_bounds__(kThreads, 3)
   if (tid == 0) sp.counters[bh] = 0u;  // ready for the next launch
 }
 
-template <class T, bool kEvictFirst, bool kAcqRelTicket>
+template <class T, int kHint, bool kAcqRelTicket>
 void prepare_typed(const DeviceProblem& p, Runner& r) {
   const Shape s = p.shape;
-  auto kernel = mma_stream_kernel<T, kEvictFirst, kAcqRelTicket>;
+  auto kernel = mma_stream_kernel<T, kHint, kAcqRelTicket>;
   int sms = 0, per_sm = 0;
   occupancy_of(kernel, 0, &sms, &per_sm);
   const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kV7BlockKeys, s.splits);
@@ -308,7 +310,7 @@ void prepare_typed(const DeviceProblem& p, Runner& r) {
   r.workspace = ws;
   r.details = {{"splits", plan.splits},       {"keys_per_split", plan.keys_per_split},
                {"blocks_per_sm", per_sm},     {"sms", sms},
-               {"l2_hint", kEvictFirst ? "evict_first" : "normal"}};
+               {"l2_hint", load_hint_name(kHint)}};
   r.launch = [p, s, sp, kernel](cudaStream_t stream) {
     const dim3 grid(sp.splits, s.Hkv, s.B);
     kernel<<<grid, kThreads, 0, stream>>>(static_cast<const T*>(p.q), static_cast<const T*>(p.k),
@@ -320,7 +322,8 @@ void prepare_typed(const DeviceProblem& p, Runner& r) {
 #endif  // LABS_BACKEND_CUDA
 
 /// Validates the shape and builds the runner of the version called `name`; kEvictFirst is the
-/// version's L2 policy for K and V, which DECODE02_V7_L2_HINT can override (l2_evict_first).
+/// version's default for the K/V loads (the hint bundle or none), which DECODE02_V7_L2_HINT can
+/// override with any LoadHint (l2_hint).
 template <bool kAcqRelTicket, bool kEvictFirst>
 Runner prepare(const DeviceProblem& p, const char* name) {
   const Shape s = p.shape;
@@ -328,11 +331,16 @@ Runner prepare(const DeviceProblem& p, const char* name) {
   validate(s);
   if (s.group() != kGqaGroup) throw std::invalid_argument(std::string(name) + " is written for 4 query heads per KV head");
   Runner r;
-  const bool evict_first = l2_evict_first(kEvictFirst);
+  const int hint = l2_hint(kEvictFirst ? kHintBundle : kHintNone);
   dispatch_dtype(s.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    if (evict_first) prepare_typed<T, true, kAcqRelTicket>(p, r);
-    else prepare_typed<T, false, kAcqRelTicket>(p, r);
+    switch (hint) {
+      case kHintBundle: prepare_typed<T, kHintBundle, kAcqRelTicket>(p, r); break;
+      case kHintPrefetch256: prepare_typed<T, kHintPrefetch256, kAcqRelTicket>(p, r); break;
+      case kHintNoL1: prepare_typed<T, kHintNoL1, kAcqRelTicket>(p, r); break;
+      case kHintEvictFirstOnly: prepare_typed<T, kHintEvictFirstOnly, kAcqRelTicket>(p, r); break;
+      default: prepare_typed<T, kHintNone, kAcqRelTicket>(p, r);
+    }
   });
   return r;
 #else
