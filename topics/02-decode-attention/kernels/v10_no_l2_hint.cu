@@ -4,7 +4,8 @@
 /// body (kernels/mma_stream.cuh): the K and V loads become plain `ld.global.nc` instead of
 /// `ld.global.nc.L1::no_allocate.L2::cache_hint.L2::256B` with an evict_first policy, so three
 /// hints go together (no L1 allocation, the 256-byte L2 prefetch, evict-first); which of them
-/// costs is not separated (README exercise 8). The ticket stays v9's acq_rel atomic.
+/// costs was measured afterwards with the knob's single-hint settings: the L2::256B prefetch
+/// (README section 2, the table after v9 -> v10). The ticket stays v9's acq_rel atomic.
 ///
 /// **Why.** v7 added the hint on the argument that K and V are read once, so they should not
 /// push anything else out of L2. Under the cold-L2 timing nothing else is *in* L2, so the hint
