@@ -151,7 +151,8 @@ inline const char* load_hint_name(int hint) {
 }
 
 /// The hint a version runs with: its own default (v7, v8, v9: kHintBundle; v10, v11: none), or
-/// DECODE02_V7_L2_HINT=<name> for an A/B on the same binary. An unknown name is an error.
+/// DECODE02_V7_L2_HINT set to one of the names above, for an A/B on the same binary. An unknown
+/// name is an error.
 inline int l2_hint(int version_default) {
   const char* e = std::getenv("DECODE02_V7_L2_HINT");
   if (!e || !*e) return version_default;
