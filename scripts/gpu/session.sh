@@ -46,12 +46,16 @@ for step in "$@"; do
       log "tests ${step#tests:}"
       ctest --preset cuda -j 4 --timeout 300 -R "${step#tests:}" > "$OUT/ctest.log" 2>&1; tail -n 25 "$OUT/ctest.log" ;;
     sanitize:*)
-      # sanitize:<exe> <args> -- memcheck and racecheck of one lab at a small shape
+      # sanitize:<exe> <args> -- memcheck and racecheck of one lab at a small shape;
+      # SANITIZE_TOOLS="memcheck racecheck synccheck initcheck" adds the other two, and memcheck
+      # then also runs with --leak-check full (device allocations never freed).
       IFS=' ' read -r -a a <<< "${step#sanitize:}"
-      for tool in memcheck racecheck; do
-        log "compute-sanitizer $tool ${a[*]}"
-        timeout 200 compute-sanitizer --tool "$tool" --error-exitcode 9 "${a[@]}" > "$OUT/sanitize-$tool-$(basename "${a[0]}").log" 2>&1
-        echo "compute-sanitizer --tool $tool ${a[*]}: exit $?" | tee -a "$OUT/sanitize.log"
+      for tool in ${SANITIZE_TOOLS:-memcheck racecheck}; do
+        extra=()
+        [ "$tool" = memcheck ] && [ -n "${SANITIZE_TOOLS:-}" ] && extra=(--leak-check full)
+        log "compute-sanitizer $tool ${extra[*]} ${a[*]}"
+        timeout 200 compute-sanitizer --tool "$tool" "${extra[@]}" --error-exitcode 9 "${a[@]}" > "$OUT/sanitize-$tool-$(basename "${a[0]}").log" 2>&1
+        echo "compute-sanitizer --tool $tool ${extra[*]} ${a[*]}: exit $?" | tee -a "$OUT/sanitize.log"
         tail -n 3 "$OUT/sanitize-$tool-$(basename "${a[0]}").log"
       done ;;
     profile:*)

@@ -43,6 +43,66 @@ __device__ __forceinline__ void splitk_finish(const float* partials, unsigned* t
   if (threadIdx.x == 0) *ticket = 0u;
 }
 
+#if defined(LABS_BACKEND_CUDA)
+/// One atomic increment with release and acquire semantics at GPU scope: the writes ordered
+/// before it (by program order, or by a barrier the caller passed) are visible to whoever
+/// reads the incremented value, and the caller's later reads see what the earlier arrivals
+/// released. Replaces `__threadfence(); atomicAdd(); __threadfence()` (two MEMBAR.SC.GPU).
+__device__ __forceinline__ unsigned ticket_add_acq_rel(unsigned* ticket) {
+  unsigned old;
+  asm volatile("atom.add.acq_rel.gpu.global.u32 %0, [%1], 1;\n" : "=r"(old) : "l"(ticket) : "memory");
+  return old;
+}
+
+/// v20's arrive: the same contract as splitk_arrive (every thread calls it after storing its
+/// partials; true in the last block), with one barrier and one acq_rel atomic instead of two
+/// sequentially consistent fences around a relaxed one. The barrier orders every thread's
+/// partial stores before thread 0's release (the pattern of CUTLASS's semaphore).
+__device__ __forceinline__ bool splitk_arrive_acq_rel(unsigned* ticket, unsigned splits) {
+  __shared__ unsigned last;
+  __syncthreads();
+  if (threadIdx.x == 0) last = ticket_add_acq_rel(ticket) == splits - 1u ? 1u : 0u;
+  __syncthreads();  // and every thread's loads below come after thread 0's acquire
+  return last != 0;
+}
+
+/// v20's finish: splitk_finish's sum in the same order (split 0, 1, ...: the same bits), but
+/// four columns per thread as one 16-byte load per split, and up to kInFlight splits' loads
+/// issued before the first addition. splitk_finish does one scalar load per split and waits
+/// for it (the volatile read), so its tail is `splits` L2 round trips per output in a row.
+/// Needs width % 4 == 0 and 16-byte aligned partials.
+template <class T>
+__device__ __forceinline__ void splitk_finish_in_flight(const float* partials, unsigned* ticket, T* y, int M, int N,
+                                                        int col0, int width, int splits, unsigned block) {
+  constexpr int kInFlight = 8;
+  const float4* base = reinterpret_cast<const float4*>(partials + static_cast<std::size_t>(block) * splits * M * width);
+  const int quads = M * width / 4, split_stride = M * width / 4;
+  for (int i = threadIdx.x; i < quads; i += blockDim.x) {
+    float sum[4] = {0.f, 0.f, 0.f, 0.f};
+    for (int s0 = 0; s0 < splits; s0 += kInFlight) {
+      float4 v[kInFlight];
+#pragma unroll
+      for (int b = 0; b < kInFlight; ++b)
+        v[b] = s0 + b < splits ? __ldcg(base + static_cast<std::size_t>(s0 + b) * split_stride + i)
+                               : make_float4(0.f, 0.f, 0.f, 0.f);
+#pragma unroll
+      for (int b = 0; b < kInFlight; ++b)
+        if (s0 + b < splits) {
+          sum[0] += v[b].x;
+          sum[1] += v[b].y;
+          sum[2] += v[b].z;
+          sum[3] += v[b].w;
+        }
+    }
+    const int m = 4 * i / width, c = 4 * i % width;
+#pragma unroll
+    for (int e = 0; e < 4; ++e)
+      if (col0 + c + e < N) y[static_cast<std::size_t>(m) * N + col0 + c + e] = from_f32<T>(sum[e]);
+  }
+  if (threadIdx.x == 0) *ticket = 0u;
+}
+#endif
+
 /// The workspace of one planned split: fp32 partials for `blocks` column blocks x `splits` x
 /// M x `width` columns (the layout above), and one zeroed ticket per column block. Empty (null
 /// pointers) when splits == 1. Built by a version's prepare step, never in the timed region;

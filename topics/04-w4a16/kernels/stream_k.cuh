@@ -16,6 +16,7 @@
 #include <string>
 
 #include "kernels/mma_dequant.cuh"
+#include "kernels/splitk.cuh"
 #include "labs/device_buffer.hpp"
 #include "quant/tiled_layout.hpp"
 
@@ -181,11 +182,7 @@ __device__ __forceinline__ void store_tile(T* y, const float (&acc)[4], int tile
 /// lane 0's `atom.add.acq_rel.gpu` by the warp barrier (bar.warp.sync orders memory among its
 /// threads), and the last contributor's loads after it by the same barrier: the pattern
 /// CUTLASS's semaphores use with __syncthreads.
-__device__ __forceinline__ unsigned ticket_add_acq_rel(unsigned* ticket) {
-  unsigned old;
-  asm volatile("atom.add.acq_rel.gpu.global.u32 %0, [%1], 1;\n" : "=r"(old) : "l"(ticket) : "memory");
-  return old;
-}
+/// (ticket_add_acq_rel is in splitk.cuh, shared with v20's split-K tail.)
 
 /// kLeanTail = false (v9 ... v14): the tile's first and last contributors come from two
 /// 64-bit divisions (owner_of, ~100 instructions each), and the last contributor adds the

@@ -219,8 +219,8 @@ TEST_CASE("split-K versions are bitwise deterministic across runs and correct on
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 99, st.s);
-  for (const char* name : {"v4", "v5", "v7", "v8"})
-    for (int M : {1, 16}) {
+  for (const char* name : {"v4", "v5", "v7", "v8", "v20"})
+    for (int M : {1, 9, 16}) {
       const Problem p = problem_for(d, M, WFormat::int4_asym);
       const Step step = Registry::instance().find(name)->prepare(p);
       const auto& ref = d.gpu_reference(WFormat::int4_asym, st.s);
@@ -251,13 +251,13 @@ TEST_CASE("v9 ... v19 (stream-K and block-owned) are bitwise deterministic when 
                     std::invalid_argument);
 }
 
-TEST_CASE("a target shape at full size: v3 ... v10 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3 ... v20 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;

@@ -1,0 +1,277 @@
+/// @file v20_lean_mma.cu
+/// v20 — v5's tensor-core GEMM (x is the mma's A, INT4 weights decoded into B, 64-column
+/// blocks, split-K across blocks) with the costs its M = 16 profile shows taken out: the
+/// weights of the first two groups are in flight before x is staged and two groups ahead after, x is
+/// staged with eight loads in flight per thread, A comes from one `ldmatrix` per k-step, and
+/// the split-K tail uses one acq_rel ticket and keeps every split's partial loads in flight.
+///
+/// Why (ncu --set full, source view, 8b-gate M = 16, bf16, on 2026-12-02; v5 was the best
+/// version at M = 16 on five of the nine layers and is only 1.10x cuBLAS bf16 on the targets):
+/// of v5's warp-stall samples
+///   ~28% are its split-K tail: `__threadfence` (ERRBAR/MEMBAR, 7%), the two `__syncthreads`
+///        around the ticket (9%), and the last block's additions, each waiting for a volatile
+///        partial load issued one at a time (FADD on long scoreboard, 12%);
+///   ~16% wait for the current group's weights at their first use: one group ahead is ~1 KB
+///        per warp in flight;
+///   ~7%  wait in the x staging (one 16-byte load and its store per iteration, 16 of them in
+///        a row per thread at M = 16).
+/// M = 16 costs 28.3 us there against 17.9 at M = 1 and 20.2 at M = 8 (ncu durations), with
+/// the same mma count: what grows with M is exactly the staging (M x the block's K range)
+/// and the tail (M x 64 partials per block), plus 2x the A loads above M = 8 (32 four-byte
+/// LDS per group and warp; one ldmatrix.x4 replaces four of them).
+///
+/// What changed from v5, nothing else (same packing, decoders, block shape, plan rule):
+///  1. Stage ring in registers: groups g + 1 and g + 2 are in flight (weights, both scales as
+///     one 32-bit load per tile, zero points) while group g is multiplied; the first two are
+///     issued before x is staged, so their latency hides behind the staging.
+///  2. x staged in rows of 8 or 16 (rows >= M zero-filled so ldmatrix can read them), eight
+///     16-byte loads in flight per thread before the stores.
+///  3. A fragments by `ldmatrix.sync.aligned.m8n8.x4` (x2 when M <= 8): the padded row stride
+///     (K range + 8 halves) puts the 8 rows of each 8x8 matrix in 8 different 16-byte bank
+///     groups, so it is conflict-free like v5's LDS.
+///  4. Split-K tail: splitk_arrive_acq_rel + splitk_finish_in_flight (kernels/splitk.cuh),
+///     partials written as float2. The order of additions is v5's, so the output is bitwise
+///     deterministic across runs (tests/test_gpu.cu).
+///
+/// PREDICTION (before measuring; bf16, int4-sym, cold L2): the tail and the two waits are
+/// ~50% of v5's stall samples at M = 16; if v20 removes two thirds of them and the rest of the
+/// time stays, 8b-gate M = 16 29.7 -> ~21 us (~1.55x cuBLAS bf16), 8b-down 35.2 -> ~24 us,
+/// 8b-o 17.3 -> ~12 us (ahead of cuBLAS's 14.5; v5 and v7 lose to it there today). M = 1-8
+/// gain less (their staging and tail are smaller): 8b-gate M = 8 21.4 -> ~18 us, M = 1 ~18 us
+/// (tied with v15). The 2.5x target at M = 16 (13 us) stays out of reach.
+///
+/// Profiler: `ncu --set full --import-source yes -k regex:w4_mma_lean`, then
+/// `ncu -i <rep> --page source --csv --print-source sass`: the ERRBAR and the FADD chain should
+/// be gone, the wait at the first decode shorter.
+///
+/// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v5,v20 --shape 8b-gate,8b-down,8b-o --m 1,8,16 --dtype bf16
+#include <algorithm>
+#include <stdexcept>
+
+#include "kernels/gemv_cuda_core.cuh"
+#include "kernels/mma_dequant.cuh"
+#include "kernels/splitk.cuh"
+#include "quant/tiled_layout.hpp"
+
+namespace w4a16 {
+namespace {
+
+#if defined(LABS_BACKEND_CUDA)
+
+constexpr int kMmaWarps = 4;
+constexpr int kTilesPerWarp = 2;
+constexpr int kBlockN = kMmaWarps * kTilesPerWarp * kTileN;  // 64 columns, as v5
+constexpr int kThreads = kMmaWarps * kWarp;
+constexpr int kXPad = 8;         // halves of padding per staged row: conflict-free ldmatrix
+constexpr int kAhead = 2;        // groups in flight while one is multiplied (v5: 1)
+constexpr int kStageLoads = 4;   // x loads in flight per thread while staging (8: 96 registers)
+
+/// Everything one lane needs for one group of its two n-tiles.
+struct Stage {
+  uint4 w[kTilesPerWarp];           ///< its 16 bytes of each tile: all 8 k-steps of column gid
+  std::uint32_t s[kTilesPerWarp];   ///< the scales of C columns 2 tig (low half), 2 tig + 1 (high)
+  int z[kTilesPerWarp];             ///< the zero point of B column gid (8 when symmetric)
+};
+
+/// Scales of columns c and c + 1 of group gi as one packed pair (0 past N).
+template <class T>
+__device__ __forceinline__ std::uint32_t scale_pair(const T* __restrict__ scales, int gi, int N, int c) {
+  const std::size_t i = static_cast<std::size_t>(gi) * N + c;
+  if (c + 1 < N && N % 2 == 0) return *reinterpret_cast<const std::uint32_t*>(scales + i);  // c is even
+  const std::uint32_t lo = c < N ? bit_cast<std::uint16_t>(scales[i]) : 0u;
+  const std::uint32_t hi = c + 1 < N ? bit_cast<std::uint16_t>(scales[i + 1]) : 0u;
+  return lo | (hi << 16);
+}
+
+/// One 16x16 (x4) or 8x16 (x2, rows 0-7) A fragment of row-major x in shared memory.
+template <bool kRowsAbove8>
+__device__ __forceinline__ void ldmatrix_a(std::uint32_t (&a)[4], unsigned addr) {
+  if constexpr (kRowsAbove8) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(a[0]), "=r"(a[1]), "=r"(a[2]), "=r"(a[3])
+                 : "r"(addr));
+  } else {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0,%1}, [%2];\n" : "=r"(a[0]), "=r"(a[2]) : "r"(addr));
+    a[1] = a[3] = 0u;
+  }
+}
+
+/// Columns [blockIdx.x * 64, +64), groups [blockIdx.y * gps, +gps).
+template <class T, bool kAsym, bool kRowsAbove8>
+__global__ void __launch_bounds__(kThreads)
+    w4_mma_lean(const T* __restrict__ x, T* __restrict__ y, const std::uint8_t* __restrict__ tiled,
+                const T* __restrict__ scales, const std::uint8_t* __restrict__ zeros, int M, int N, int K, int gps,
+                float* __restrict__ partials, unsigned* __restrict__ tickets) {
+  using D = MmaDequant<T>;
+  constexpr int kRows = kRowsAbove8 ? 16 : 8;  // rows staged (the mma's A has 16; x2 reads 8)
+  extern __shared__ uint4 smem_raw[];
+  T* xs = reinterpret_cast<T*>(smem_raw);
+
+  const int G = K / kTileK;
+  const int g_begin = blockIdx.y * gps;
+  const int g_end = min(G, g_begin + gps);
+  const int kr = (g_end - g_begin) * kTileK;
+  const int xs_stride = gps * kTileK + kXPad;
+  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
+  const int gid = lane >> 2, tig = lane & 3;
+  const int n_tiles = tiled_rows(N) / kTileN;
+  const int tile0 = blockIdx.x * (kBlockN / kTileN) + warp * kTilesPerWarp;
+
+  auto load_stage = [&](Stage& st, int gi) {
+#pragma unroll
+    for (int t = 0; t < kTilesPerWarp; ++t) {
+      const int tile = tile0 + t;
+      const int nb = tile * kTileN;
+      const bool live = gi < g_end && tile < n_tiles;
+      st.w[t] = live ? load16(tiled + ((static_cast<std::size_t>(tile) * G + gi) * 32 + lane) * 16)
+                     : make_uint4(0, 0, 0, 0);
+      st.s[t] = live ? scale_pair(scales, gi, N, nb + 2 * tig) : 0u;
+      st.z[t] = kAsym && live && nb + gid < N ? static_cast<int>(zeros[static_cast<std::size_t>(gi) * N + nb + gid]) : 8;
+    }
+  };
+
+  // 1. Two groups of weights in flight first.
+  Stage ring[kAhead];
+#pragma unroll
+  for (int a = 0; a < kAhead; ++a) load_stage(ring[a], g_begin + a);
+
+  // 2. x[0:M, the block's k range] into kRows padded rows; rows M..kRows-1 zero.
+  const int vecs = kr / 8;
+  const int total = kRows * vecs;
+  for (int base = threadIdx.x; base < total; base += kThreads * kStageLoads) {
+    uint4 v[kStageLoads];
+#pragma unroll
+    for (int b = 0; b < kStageLoads; ++b) {
+      const int i = base + b * kThreads;
+      const int m = i / vecs, c = i % vecs;
+      v[b] = i < total && m < M ? load16(x + static_cast<std::size_t>(m) * K + static_cast<std::size_t>(g_begin) * kTileK + c * 8)
+                                : make_uint4(0, 0, 0, 0);
+    }
+#pragma unroll
+    for (int b = 0; b < kStageLoads; ++b) {
+      const int i = base + b * kThreads;
+      if (i < total) *reinterpret_cast<uint4*>(xs + (i / vecs) * xs_stride + (i % vecs) * 8) = v[b];
+    }
+  }
+  __syncthreads();
+
+  // ldmatrix row addresses: x4 -> lanes 0-7 rows 0-7 (k), 8-15 rows 8-15 (k), 16-23 rows 0-7
+  // (k + 8), 24-31 rows 8-15 (k + 8), i.e. registers a0..a3 of the mma; x2 -> lanes 0-7 rows 0-7
+  // (k), 8-15 rows 0-7 (k + 8), i.e. a0 and a2.
+  const int a_row = kRowsAbove8 ? (lane & 15) : (lane & 7);
+  const int a_col = kRowsAbove8 ? (lane >> 4) * 8 : ((lane >> 3) & 1) * 8;
+  const unsigned a_base = static_cast<unsigned>(__cvta_generic_to_shared(xs + a_row * xs_stride + a_col));
+
+  float acc[kTilesPerWarp][4] = {};
+  for (int gi = g_begin; gi < g_end; ++gi) {
+    const Stage cur = ring[0];
+#pragma unroll
+    for (int a = 0; a + 1 < kAhead; ++a) ring[a] = ring[a + 1];
+    load_stage(ring[kAhead - 1], gi + kAhead);  // g + 1 and g + 2 in flight while g is multiplied
+
+    typename D::Zero zb[kTilesPerWarp];
+#pragma unroll
+    for (int t = 0; t < kTilesPerWarp; ++t) zb[t] = D::zero(cur.z[t]);
+
+    float c[kTilesPerWarp][4] = {};
+    const unsigned a_group = a_base + static_cast<unsigned>((gi - g_begin) * kTileK * 2);
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      std::uint32_t a0[4], a1[4];  // A of k-steps 2j and 2j + 1
+      ldmatrix_a<kRowsAbove8>(a0, a_group + (2 * j) * 32);
+      ldmatrix_a<kRowsAbove8>(a1, a_group + (2 * j + 1) * 32);
+#pragma unroll
+      for (int t = 0; t < kTilesPerWarp; ++t) {
+        std::uint32_t b[4];
+        D::decode(word_of(cur.w[t], j), zb[t], b);
+        D::mma(c[t], a0, b[0], b[1]);
+        D::mma(c[t], a1, b[2], b[3]);
+      }
+    }
+#pragma unroll
+    for (int t = 0; t < kTilesPerWarp; ++t) {
+      const float s_lo = lo_to_f32(cur.s[t], T{}), s_hi = hi_to_f32(cur.s[t], T{});
+      acc[t][0] = fmaf(c[t][0], s_lo, acc[t][0]);
+      acc[t][1] = fmaf(c[t][1], s_hi, acc[t][1]);
+      acc[t][2] = fmaf(c[t][2], s_lo, acc[t][2]);
+      acc[t][3] = fmaf(c[t][3], s_hi, acc[t][3]);
+    }
+  }
+
+  const int splits = gridDim.y;
+  const int col0 = blockIdx.x * kBlockN;
+  float* mine = splits == 1 ? nullptr : partials + (static_cast<std::size_t>(blockIdx.x) * splits + blockIdx.y) * M * kBlockN;
+#pragma unroll
+  for (int t = 0; t < kTilesPerWarp; ++t) {
+    const int local = (warp * kTilesPerWarp + t) * kTileN + 2 * tig;  // columns local, local + 1
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int row = gid + 8 * h;
+      if (row >= M) continue;
+      if (splits == 1) {
+        if (col0 + local < N) y[static_cast<std::size_t>(row) * N + col0 + local] = from_f32<T>(acc[t][2 * h]);
+        if (col0 + local + 1 < N) y[static_cast<std::size_t>(row) * N + col0 + local + 1] = from_f32<T>(acc[t][2 * h + 1]);
+      } else {
+        *reinterpret_cast<float2*>(mine + row * kBlockN + local) = make_float2(acc[t][2 * h], acc[t][2 * h + 1]);
+      }
+    }
+  }
+  if (splits > 1 && splitk_arrive_acq_rel(&tickets[blockIdx.x], splits))
+    splitk_finish_in_flight(partials, &tickets[blockIdx.x], y, M, N, col0, kBlockN, splits, blockIdx.x);
+}
+
+Step prepare_v20(const Problem& p) {
+  require_supported(p);
+  if (!is_int4(p.wfmt)) throw std::invalid_argument("v20 implements int4-sym and int4-asym only");
+  const int G = p.K / kTileK;
+  const int col_blocks = (p.N + kBlockN - 1) / kBlockN;
+  const int rows = p.M > 8 ? 16 : 8;
+  const int gps_smem = std::max(1, (24576 / rows - kXPad) / kTileK);  // x under 48 KB, as v5
+  Step step;
+  auto build = [&](auto tag_t, auto asym_c, auto above8_c) {
+    using T = decltype(tag_t);
+    auto kernel = w4_mma_lean<T, decltype(asym_c)::value, decltype(above8_c)::value>;
+    const int smem_probe = rows * (std::min(G, gps_smem) * kTileK + kXPad) * 2;
+    int per_sm = 1;
+    LABS_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem_probe));
+    const int gps = std::min(gps_smem, plan_groups_per_split(p.M, p.N, p.K, kBlockN, p.sms, per_sm, 0.5));
+    const int splits = (G + gps - 1) / gps;
+    const int smem = rows * (gps * kTileK + kXPad) * 2;
+    const SplitKWorkspace ws(col_blocks, splits, p.M, kBlockN);
+    const dim3 grid(col_blocks, splits);
+    const Problem q = p;
+    step = [=](const DeviceWeights& w, Stream s) {
+      if (!w.tiled) throw std::invalid_argument("v20 needs the tiled packing");
+      kernel<<<grid, kThreads, smem, s>>>(static_cast<const T*>(q.x), static_cast<T*>(q.y), w.tiled,
+                                          static_cast<const T*>(w.scales), w.zeros, q.M, q.N, q.K, gps, ws.partials(),
+                                          ws.tickets());
+      LABS_CHECK_LAUNCH();
+    };
+  };
+  dispatch_mma_kernel(p, build);
+  return step;
+}
+
+#else
+
+Step prepare_v20(const Problem&) { throw std::invalid_argument("v20 uses mma.sync and ldmatrix (NVIDIA only)"); }
+
+#endif
+
+Version make_version() {
+  Version v;
+  v.info.id = "v20";
+  v.info.idea = "v5 with three groups in flight, x staged eight loads at a time, ldmatrix A, an acq_rel split-K tail";
+  v.info.min_cc = 80;
+  v.info.cuda_only = true;
+  v.formats = {WFormat::int4_sym, WFormat::int4_asym};
+  v.kernel_regex = "w4_mma_lean";
+  v.prepare = prepare_v20;
+  return v;
+}
+
+}  // namespace
+
+LABS_REGISTER_VERSION(Version, (make_version()))
+
+}  // namespace w4a16
