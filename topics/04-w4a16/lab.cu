@@ -88,7 +88,8 @@ lab::CheckResult check_rows(const DeviceData& d, const std::vector<double>& ref1
   return check_output(d.download_y(M), ref16, M, d.N(), t);
 }
 
-int run_gpu_plan(lab::LabSession& session, const std::vector<PlanCase>& plan, int sets_override, bool rotate) {
+int run_gpu_plan(lab::LabSession& session, const std::vector<PlanCase>& plan, int sets_override, bool rotate,
+                 int forced_splits) {
   const Stream stream = session.stream();
   session.expect_cases(static_cast<int>(plan.size()));
   std::size_t i = 0;
@@ -132,15 +133,21 @@ int run_gpu_plan(lab::LabSession& session, const std::vector<PlanCase>& plan, in
       p.x = data.x();
       p.y = data.y();
       p.sms = session.gpu().sms;
+      p.splits = forced_splits;
 
       lab::Case c;
       c.variant = pc.variant;
       c.workload = workload_json(pc);
-      c.workload_flags = workload_flags(pc);
+      c.workload_flags = workload_flags(pc) + (forced_splits > 0 ? fmt::format(" --splits {}", forced_splits) : "");
       c.bytes = bytes_model(pc.wfmt, pc.dtype, pc.M, pc.shape.N, pc.shape.K);
       c.flops = flops_model(pc.M, pc.shape.N, pc.shape.K);
       Step step;
       try {
+        if (forced_splits > 0 && (pc.variant == "cublas" || pc.variant == "cublaslt" ||
+                                  !Registry::instance().find(pc.variant)->takes_splits)) {
+          session.note_skip(pc.variant, "plans its own split; --splits is for the versions that take it (v20)");
+          continue;
+        }
         if (pc.variant == "cublas" || pc.variant == "cublaslt") {
           const auto lib = pc.variant == "cublas" ? DenseGemm::Library::cublas : DenseGemm::Library::cublaslt;
           auto gemm = std::make_shared<DenseGemm>(lib, p);
@@ -174,6 +181,7 @@ int run_gpu_plan(lab::LabSession& session, const std::vector<PlanCase>& plan, in
                           {"weight_sets", nsets},
                           {"rotation_bytes", nsets * data.touched_bytes(pc.wfmt)},
                           {"oracle", cpu_oracle_ok(p.N, p.K) ? "cpu-fp64" : "gpu-fp64"}};
+      if (forced_splits > 0) c.extra["forced_splits"] = forced_splits;
       session.run(c);
     }
   }
@@ -188,6 +196,7 @@ int main(int argc, char** argv) {
   PlanRequest req;
   std::vector<std::string> dtypes;
   int sets_override = 0;
+  int forced_splits = 0;
   auto& app = cli.app();
   app.add_option("--m", req.ms, "rows of x (tokens), comma separated, each 1..16 (default 1,2,4,8,16)")
       ->delimiter(',')
@@ -200,6 +209,9 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->check(CLI::IsMember(all_wfmt_names()));
   app.add_flag("--all", req.all, "every version on every shape in every format (long)");
+  app.add_option("--splits", forced_splits,
+                 "K splits for the versions that take it (v20), instead of their plan: a split sweep")
+      ->check(CLI::Range(1, 4096));
   app.add_option("--sets", sets_override, "identical weight sets to rotate through (default: enough for 3x L2)")
       ->check(CLI::PositiveNumber);
   cli.add_dtypes(&dtypes, {"bf16", "fp16"}, {});
@@ -242,7 +254,7 @@ int main(int argc, char** argv) {
     std::cerr << "lab-04-w4a16: warm L2 requested: one weight set, no rotation (warm rows re-read L2-resident "
                  "weights when they fit)\n";
   try {
-    run_gpu_plan(session, plan, sets_override, rotate);
+    run_gpu_plan(session, plan, sets_override, rotate, forced_splits);
   } catch (const std::exception& e) {
     lab::print_error(kLab, e.what());
     session.finish();

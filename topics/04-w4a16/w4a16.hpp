@@ -37,6 +37,7 @@ struct Problem {
   const void* x = nullptr;
   void* y = nullptr;
   int sms = 0;  ///< streaming multiprocessors: split-K plans are sized from it
+  int splits = 0;  ///< K splits forced by the lab's --splits (0: the version's own plan; only takes_splits versions)
 };
 
 /// One set of device weights. The lab keeps several identical sets and rotates through
@@ -62,6 +63,7 @@ struct Version {
   std::vector<WFormat> formats;  ///< weight formats it implements
   int max_m = kMaxM;             ///< the largest M it handles (prepare throws above it)
   std::string kernel_regex;      ///< for ncu -k regex:...
+  bool takes_splits = false;     ///< honours Problem::splits (the lab's --splits sweep)
   Prepare prepare;
 };
 

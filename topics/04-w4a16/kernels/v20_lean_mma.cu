@@ -24,11 +24,13 @@
 ///  1. Stage ring in registers: groups g + 1 and g + 2 are in flight (weights, both scales as
 ///     one 32-bit load per tile, zero points) while group g is multiplied; the first two are
 ///     issued before x is staged, so their latency hides behind the staging.
-///  2. x staged in rows of 8 or 16 (rows >= M zero-filled so ldmatrix can read them), eight
-///     16-byte loads in flight per thread before the stores.
-///  3. A fragments by `ldmatrix.sync.aligned.m8n8.x4` (x2 when M <= 8): the padded row stride
-///     (K range + 8 halves) puts the 8 rows of each 8x8 matrix in 8 different 16-byte bank
-///     groups, so it is conflict-free like v5's LDS.
+///  2. x staged with four 16-byte loads in flight per thread before the stores (eight took
+///     96 registers); above M = 8 in 16 rows, rows M..15 zero-filled so ldmatrix can read them.
+///  3. Above M = 8, A fragments by `ldmatrix.sync.aligned.m8n8.x4`: the padded row stride (K
+///     range + 8 halves) puts the 8 rows of each 8x8 matrix in 8 different 16-byte bank groups,
+///     so it is conflict-free like v5's LDS. At M <= 8 v5's predicated four-byte LDS stay (the
+///     first build staged 8 rows there and read them with ldmatrix.x2: 8x the shared memory at
+///     M = 1, fewer blocks per SM, 10-40% slower than v5 at M = 1-4 in the first measured run).
 ///  4. Split-K tail: splitk_arrive_acq_rel + splitk_finish_in_flight (kernels/splitk.cuh),
 ///     partials written as float2. The order of additions is v5's, so the output is bitwise
 ///     deterministic across runs (tests/test_gpu.cu).
@@ -47,6 +49,7 @@
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v5,v20 --shape 8b-gate,8b-down,8b-o --m 1,8,16 --dtype bf16
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 #include "kernels/gemv_cuda_core.cuh"
 #include "kernels/mma_dequant.cuh"
@@ -83,27 +86,22 @@ __device__ __forceinline__ std::uint32_t scale_pair(const T* __restrict__ scales
   return lo | (hi << 16);
 }
 
-/// One 16x16 (x4) or 8x16 (x2, rows 0-7) A fragment of row-major x in shared memory.
-template <bool kRowsAbove8>
-__device__ __forceinline__ void ldmatrix_a(std::uint32_t (&a)[4], unsigned addr) {
-  if constexpr (kRowsAbove8) {
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-                 : "=r"(a[0]), "=r"(a[1]), "=r"(a[2]), "=r"(a[3])
-                 : "r"(addr));
-  } else {
-    asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0,%1}, [%2];\n" : "=r"(a[0]), "=r"(a[2]) : "r"(addr));
-    a[1] = a[3] = 0u;
-  }
+/// One 16x16 A fragment of row-major x in shared memory: registers a0..a3 of the mma.
+__device__ __forceinline__ void ldmatrix_x4(std::uint32_t (&a)[4], unsigned addr) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(a[0]), "=r"(a[1]), "=r"(a[2]), "=r"(a[3])
+               : "r"(addr));
 }
 
 /// Columns [blockIdx.x * 64, +64), groups [blockIdx.y * gps, +gps).
 template <class T, bool kAsym, bool kRowsAbove8>
-__global__ void __launch_bounds__(kThreads)
+// Symmetric: <= 64 registers, 8 blocks (32 warps) per SM as v5 (left free, the M <= 8 kernel took
+// 70). Asymmetric: left free (capped at 64 it spills 48-64 bytes).
+__global__ void __launch_bounds__(kThreads, kAsym ? 1 : 8)
     w4_mma_lean(const T* __restrict__ x, T* __restrict__ y, const std::uint8_t* __restrict__ tiled,
                 const T* __restrict__ scales, const std::uint8_t* __restrict__ zeros, int M, int N, int K, int gps,
                 float* __restrict__ partials, unsigned* __restrict__ tickets) {
   using D = MmaDequant<T>;
-  constexpr int kRows = kRowsAbove8 ? 16 : 8;  // rows staged (the mma's A has 16; x2 reads 8)
   extern __shared__ uint4 smem_raw[];
   T* xs = reinterpret_cast<T*>(smem_raw);
 
@@ -135,9 +133,11 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
   for (int a = 0; a < kAhead; ++a) load_stage(ring[a], g_begin + a);
 
-  // 2. x[0:M, the block's k range] into kRows padded rows; rows M..kRows-1 zero.
+  // 2. x[0:M, the block's k range] into padded rows; above M = 8 all 16 rows (M..15 zero: ldmatrix
+  // reads them), else M rows (read with v5's predicated LDS).
+  const int rows = kRowsAbove8 ? 16 : M;
   const int vecs = kr / 8;
-  const int total = kRows * vecs;
+  const int total = rows * vecs;
   for (int base = threadIdx.x; base < total; base += kThreads * kStageLoads) {
     uint4 v[kStageLoads];
 #pragma unroll
@@ -155,12 +155,22 @@ __global__ void __launch_bounds__(kThreads)
   }
   __syncthreads();
 
-  // ldmatrix row addresses: x4 -> lanes 0-7 rows 0-7 (k), 8-15 rows 8-15 (k), 16-23 rows 0-7
-  // (k + 8), 24-31 rows 8-15 (k + 8), i.e. registers a0..a3 of the mma; x2 -> lanes 0-7 rows 0-7
-  // (k), 8-15 rows 0-7 (k + 8), i.e. a0 and a2.
-  const int a_row = kRowsAbove8 ? (lane & 15) : (lane & 7);
-  const int a_col = kRowsAbove8 ? (lane >> 4) * 8 : ((lane >> 3) & 1) * 8;
-  const unsigned a_base = static_cast<unsigned>(__cvta_generic_to_shared(xs + a_row * xs_stride + a_col));
+  // M > 8, ldmatrix.x4 row addresses: lanes 0-7 rows 0-7 (k), 8-15 rows 8-15 (k), 16-23 rows 0-7
+  // (k + 8), 24-31 rows 8-15 (k + 8), i.e. registers a0..a3 of the mma.
+  // M <= 8: v5's four-byte LDS of row gid (a1 = a3 = 0: rows 8..15).
+  const unsigned a_base =
+      static_cast<unsigned>(__cvta_generic_to_shared(xs + (lane & 15) * xs_stride + (lane >> 4) * 8));
+  const bool row_lo = gid < M;
+  const T* xr_lo = xs + gid * xs_stride + 2 * tig;
+  auto load_a = [&](std::uint32_t (&a)[4], int k) {  // k: relative to the block's first group
+    if constexpr (kRowsAbove8) {
+      ldmatrix_x4(a, a_base + static_cast<unsigned>(k * 2));
+    } else {
+      a[0] = row_lo ? *reinterpret_cast<const std::uint32_t*>(xr_lo + k) : 0u;
+      a[2] = row_lo ? *reinterpret_cast<const std::uint32_t*>(xr_lo + k + 8) : 0u;
+      a[1] = a[3] = 0u;
+    }
+  };
 
   float acc[kTilesPerWarp][4] = {};
   for (int gi = g_begin; gi < g_end; ++gi) {
@@ -174,12 +184,12 @@ __global__ void __launch_bounds__(kThreads)
     for (int t = 0; t < kTilesPerWarp; ++t) zb[t] = D::zero(cur.z[t]);
 
     float c[kTilesPerWarp][4] = {};
-    const unsigned a_group = a_base + static_cast<unsigned>((gi - g_begin) * kTileK * 2);
+    const int kg = (gi - g_begin) * kTileK;
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
       std::uint32_t a0[4], a1[4];  // A of k-steps 2j and 2j + 1
-      ldmatrix_a<kRowsAbove8>(a0, a_group + (2 * j) * 32);
-      ldmatrix_a<kRowsAbove8>(a1, a_group + (2 * j + 1) * 32);
+      load_a(a0, kg + (2 * j) * 16);
+      load_a(a1, kg + (2 * j + 1) * 16);
 #pragma unroll
       for (int t = 0; t < kTilesPerWarp; ++t) {
         std::uint32_t b[4];
@@ -224,8 +234,11 @@ Step prepare_v20(const Problem& p) {
   require_supported(p);
   if (!is_int4(p.wfmt)) throw std::invalid_argument("v20 implements int4-sym and int4-asym only");
   const int G = p.K / kTileK;
+  if (p.splits > G)
+    throw std::invalid_argument("v20: --splits " + std::to_string(p.splits) + " exceeds the " + std::to_string(G) +
+                                " groups of K = " + std::to_string(p.K));
   const int col_blocks = (p.N + kBlockN - 1) / kBlockN;
-  const int rows = p.M > 8 ? 16 : 8;
+  const int rows = p.M > 8 ? 16 : p.M;  // staged rows of x
   const int gps_smem = std::max(1, (24576 / rows - kXPad) / kTileK);  // x under 48 KB, as v5
   Step step;
   auto build = [&](auto tag_t, auto asym_c, auto above8_c) {
@@ -234,9 +247,18 @@ Step prepare_v20(const Problem& p) {
     const int smem_probe = rows * (std::min(G, gps_smem) * kTileK + kXPad) * 2;
     int per_sm = 1;
     LABS_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem_probe));
-    const int gps = std::min(gps_smem, plan_groups_per_split(p.M, p.N, p.K, kBlockN, p.sms, per_sm, 0.5));
+    // v5's plan, or --splits (the lab's split sweep): gps = ceil(G / splits) groups per block.
+    const int gps = p.splits > 0 ? (G + p.splits - 1) / p.splits
+                                 : std::min(gps_smem, plan_groups_per_split(p.M, p.N, p.K, kBlockN, p.sms, per_sm, 0.5));
     const int splits = (G + gps - 1) / gps;
     const int smem = rows * (gps * kTileK + kXPad) * 2;
+    int device = 0, optin = 0;
+    LABS_CHECK(cudaGetDevice(&device));
+    LABS_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+    if (smem > optin)
+      throw std::invalid_argument("v20: " + std::to_string(splits) + " splits stage " + std::to_string(smem) +
+                                  " bytes of x per block, the limit is " + std::to_string(optin));
+    LABS_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     const SplitKWorkspace ws(col_blocks, splits, p.M, kBlockN);
     const dim3 grid(col_blocks, splits);
     const Problem q = p;
@@ -261,11 +283,12 @@ Step prepare_v20(const Problem&) { throw std::invalid_argument("v20 uses mma.syn
 Version make_version() {
   Version v;
   v.info.id = "v20";
-  v.info.idea = "v5 with three groups in flight, x staged eight loads at a time, ldmatrix A, an acq_rel split-K tail";
+  v.info.idea = "v5 with two groups in flight, x staged four loads at a time, ldmatrix A above M = 8, an acq_rel split-K tail";
   v.info.min_cc = 80;
   v.info.cuda_only = true;
   v.formats = {WFormat::int4_sym, WFormat::int4_asym};
   v.kernel_regex = "w4_mma_lean";
+  v.takes_splits = true;
   v.prepare = prepare_v20;
   return v;
 }

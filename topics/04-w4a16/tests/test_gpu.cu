@@ -230,6 +230,25 @@ TEST_CASE("split-K versions are bitwise deterministic across runs and correct on
     }
 }
 
+TEST_CASE("v20 under the lab's --splits: every split count is correct, and past G it refuses") {
+  StreamHolder st;
+  const int N = 200, K = 1152;  // 9 groups: splits 1, 2, 4 (gps 5, 5, 3) and 9 all cut K differently
+  DeviceData::Sets sets;
+  sets.int4 = 1;
+  DeviceData d(N, K, lab::DType::bf16, sets, 97, st.s);
+  for (int splits : {1, 2, 4, 9})
+    for (int M : {1, 16}) {
+      Problem p = problem_for(d, M, WFormat::int4_sym);
+      p.splits = splits;
+      const Step step = Registry::instance().find("v20")->prepare(p);
+      INFO("splits=", splits, " M=", M);
+      CHECK(run_and_check(step, d, WFormat::int4_sym, M, d.gpu_reference(WFormat::int4_sym, st.s), st.s).pass);
+    }
+  Problem p = problem_for(d, 1, WFormat::int4_sym);
+  p.splits = 10;
+  CHECK_THROWS_AS(Registry::instance().find("v20")->prepare(p), std::invalid_argument);
+}
+
 TEST_CASE("v9 ... v19 (stream-K and block-owned) are bitwise deterministic when ~50 warps share every n-tile") {
   StreamHolder st;
   const int N = 512, K = 14336;  // 64 n-tiles x 112 units over a full wave of warps: every tile is shared
