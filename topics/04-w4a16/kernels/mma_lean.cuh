@@ -1,0 +1,252 @@
+/// @file mma_lean.cuh
+/// The tensor-core kernel of v20 and v21 (their files have the design, the predictions and the
+/// measured story): v5's packing, decoders, 64-column blocks and split-K, with two groups of
+/// weights in flight, x staged four loads at a time, ldmatrix A above M = 8 and an acq_rel
+/// split-K tail. Compiled once per version; MmaLeanFeatures says what each adds.
+#pragma once
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "kernels/gemv_cuda_core.cuh"
+#include "kernels/mma_dequant.cuh"
+#include "kernels/splitk.cuh"
+#include "quant/tiled_layout.hpp"
+
+#if defined(LABS_BACKEND_CUDA)
+namespace w4a16::mma_lean {
+
+/// What each version adds, by its number.
+template <int kVersion>
+struct MmaLeanFeatures {
+  /// v21, M <= 8: A rows gid >= M read row M - 1 (unpredicated LDS; v20's predicated loads made
+  /// ptxas, under the 64-register cap, rebuild the address and branch at every k-step).
+  static constexpr bool kClampedRows = kVersion >= 21;
+  /// v21, M > 8: groups per split from the v20 split sweep (clamp(G / 8, 4, 11)) instead of v5's plan.
+  static constexpr bool kSweptPlan = kVersion >= 21;
+};
+
+
+constexpr int kMmaWarps = 4;
+constexpr int kTilesPerWarp = 2;
+constexpr int kBlockN = kMmaWarps * kTilesPerWarp * kTileN;  // 64 columns, as v5
+constexpr int kThreads = kMmaWarps * kWarp;
+constexpr int kXPad = 8;         // halves of padding per staged row: conflict-free ldmatrix
+constexpr int kAhead = 2;        // groups in flight while one is multiplied (v5: 1)
+constexpr int kStageLoads = 4;   // x loads in flight per thread while staging (8: 96 registers)
+
+/// Everything one lane needs for one group of its two n-tiles.
+struct Stage {
+  uint4 w[kTilesPerWarp];           ///< its 16 bytes of each tile: all 8 k-steps of column gid
+  std::uint32_t s[kTilesPerWarp];   ///< the scales of C columns 2 tig (low half), 2 tig + 1 (high)
+  int z[kTilesPerWarp];             ///< the zero point of B column gid (8 when symmetric)
+};
+
+/// Scales of columns c and c + 1 of group gi as one packed pair (0 past N).
+template <class T>
+__device__ __forceinline__ std::uint32_t scale_pair(const T* __restrict__ scales, int gi, int N, int c) {
+  const std::size_t i = static_cast<std::size_t>(gi) * N + c;
+  if (c + 1 < N && N % 2 == 0) return *reinterpret_cast<const std::uint32_t*>(scales + i);  // c is even
+  const std::uint32_t lo = c < N ? bit_cast<std::uint16_t>(scales[i]) : 0u;
+  const std::uint32_t hi = c + 1 < N ? bit_cast<std::uint16_t>(scales[i + 1]) : 0u;
+  return lo | (hi << 16);
+}
+
+/// One 16x16 A fragment of row-major x in shared memory: registers a0..a3 of the mma.
+__device__ __forceinline__ void ldmatrix_x4(std::uint32_t (&a)[4], unsigned addr) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(a[0]), "=r"(a[1]), "=r"(a[2]), "=r"(a[3])
+               : "r"(addr));
+}
+
+/// Columns [blockIdx.x * 64, +64), groups [blockIdx.y * gps, +gps).
+template <class T, bool kAsym, bool kRowsAbove8, int kVersion>
+// Symmetric: <= 64 registers, 8 blocks (32 warps) per SM as v5 (left free, the M <= 8 kernel took
+// 70). Asymmetric: left free (capped at 64 it spills 48-64 bytes).
+__global__ void __launch_bounds__(kThreads, kAsym ? 1 : 8)
+    w4_mma_lean(const T* __restrict__ x, T* __restrict__ y, const std::uint8_t* __restrict__ tiled,
+                const T* __restrict__ scales, const std::uint8_t* __restrict__ zeros, int M, int N, int K, int gps,
+                float* __restrict__ partials, unsigned* __restrict__ tickets) {
+  using D = MmaDequant<T>;
+  extern __shared__ uint4 smem_raw[];
+  T* xs = reinterpret_cast<T*>(smem_raw);
+
+  const int G = K / kTileK;
+  const int g_begin = blockIdx.y * gps;
+  const int g_end = min(G, g_begin + gps);
+  const int kr = (g_end - g_begin) * kTileK;
+  const int xs_stride = gps * kTileK + kXPad;
+  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
+  const int gid = lane >> 2, tig = lane & 3;
+  const int n_tiles = tiled_rows(N) / kTileN;
+  const int tile0 = blockIdx.x * (kBlockN / kTileN) + warp * kTilesPerWarp;
+
+  auto load_stage = [&](Stage& st, int gi) {
+#pragma unroll
+    for (int t = 0; t < kTilesPerWarp; ++t) {
+      const int tile = tile0 + t;
+      const int nb = tile * kTileN;
+      const bool live = gi < g_end && tile < n_tiles;
+      st.w[t] = live ? load16(tiled + ((static_cast<std::size_t>(tile) * G + gi) * 32 + lane) * 16)
+                     : make_uint4(0, 0, 0, 0);
+      st.s[t] = live ? scale_pair(scales, gi, N, nb + 2 * tig) : 0u;
+      st.z[t] = kAsym && live && nb + gid < N ? static_cast<int>(zeros[static_cast<std::size_t>(gi) * N + nb + gid]) : 8;
+    }
+  };
+
+  // 1. Two groups of weights in flight first.
+  Stage ring[kAhead];
+#pragma unroll
+  for (int a = 0; a < kAhead; ++a) load_stage(ring[a], g_begin + a);
+
+  // 2. x[0:M, the block's k range] into padded rows; above M = 8 all 16 rows (M..15 zero: ldmatrix
+  // reads them), else M rows (read with v5's predicated LDS).
+  const int rows = kRowsAbove8 ? 16 : M;
+  const int vecs = kr / 8;
+  const int total = rows * vecs;
+  for (int base = threadIdx.x; base < total; base += kThreads * kStageLoads) {
+    uint4 v[kStageLoads];
+#pragma unroll
+    for (int b = 0; b < kStageLoads; ++b) {
+      const int i = base + b * kThreads;
+      const int m = i / vecs, c = i % vecs;
+      v[b] = i < total && m < M ? load16(x + static_cast<std::size_t>(m) * K + static_cast<std::size_t>(g_begin) * kTileK + c * 8)
+                                : make_uint4(0, 0, 0, 0);
+    }
+#pragma unroll
+    for (int b = 0; b < kStageLoads; ++b) {
+      const int i = base + b * kThreads;
+      if (i < total) *reinterpret_cast<uint4*>(xs + (i / vecs) * xs_stride + (i % vecs) * 8) = v[b];
+    }
+  }
+  __syncthreads();
+
+  // M > 8, ldmatrix.x4 row addresses: lanes 0-7 rows 0-7 (k), 8-15 rows 8-15 (k), 16-23 rows 0-7
+  // (k + 8), 24-31 rows 8-15 (k + 8), i.e. registers a0..a3 of the mma.
+  // M <= 8: v5's four-byte LDS of row gid (a1 = a3 = 0: rows 8..15).
+  const unsigned a_base =
+      static_cast<unsigned>(__cvta_generic_to_shared(xs + (lane & 15) * xs_stride + (lane >> 4) * 8));
+  // v21: rows gid >= M read row M - 1 instead (no predicate, no branch); they only feed C rows
+  // >= M, which are never stored.
+  constexpr bool kClampedRows = MmaLeanFeatures<kVersion>::kClampedRows;
+  const bool row_lo = kClampedRows || gid < M;
+  const T* xr_lo = xs + (kClampedRows ? min(gid, M - 1) : gid) * xs_stride + 2 * tig;
+  auto load_a = [&](std::uint32_t (&a)[4], int k) {  // k: relative to the block's first group
+    if constexpr (kRowsAbove8) {
+      ldmatrix_x4(a, a_base + static_cast<unsigned>(k * 2));
+    } else {
+      a[0] = row_lo ? *reinterpret_cast<const std::uint32_t*>(xr_lo + k) : 0u;
+      a[2] = row_lo ? *reinterpret_cast<const std::uint32_t*>(xr_lo + k + 8) : 0u;
+      a[1] = a[3] = 0u;
+    }
+  };
+
+  float acc[kTilesPerWarp][4] = {};
+  for (int gi = g_begin; gi < g_end; ++gi) {
+    const Stage cur = ring[0];
+#pragma unroll
+    for (int a = 0; a + 1 < kAhead; ++a) ring[a] = ring[a + 1];
+    load_stage(ring[kAhead - 1], gi + kAhead);  // g + 1 and g + 2 in flight while g is multiplied
+
+    typename D::Zero zb[kTilesPerWarp];
+#pragma unroll
+    for (int t = 0; t < kTilesPerWarp; ++t) zb[t] = D::zero(cur.z[t]);
+
+    float c[kTilesPerWarp][4] = {};
+    const int kg = (gi - g_begin) * kTileK;
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      std::uint32_t a0[4], a1[4];  // A of k-steps 2j and 2j + 1
+      load_a(a0, kg + (2 * j) * 16);
+      load_a(a1, kg + (2 * j + 1) * 16);
+#pragma unroll
+      for (int t = 0; t < kTilesPerWarp; ++t) {
+        std::uint32_t b[4];
+        D::decode(word_of(cur.w[t], j), zb[t], b);
+        D::mma(c[t], a0, b[0], b[1]);
+        D::mma(c[t], a1, b[2], b[3]);
+      }
+    }
+#pragma unroll
+    for (int t = 0; t < kTilesPerWarp; ++t) {
+      const float s_lo = lo_to_f32(cur.s[t], T{}), s_hi = hi_to_f32(cur.s[t], T{});
+      acc[t][0] = fmaf(c[t][0], s_lo, acc[t][0]);
+      acc[t][1] = fmaf(c[t][1], s_hi, acc[t][1]);
+      acc[t][2] = fmaf(c[t][2], s_lo, acc[t][2]);
+      acc[t][3] = fmaf(c[t][3], s_hi, acc[t][3]);
+    }
+  }
+
+  const int splits = gridDim.y;
+  const int col0 = blockIdx.x * kBlockN;
+  float* mine = splits == 1 ? nullptr : partials + (static_cast<std::size_t>(blockIdx.x) * splits + blockIdx.y) * M * kBlockN;
+#pragma unroll
+  for (int t = 0; t < kTilesPerWarp; ++t) {
+    const int local = (warp * kTilesPerWarp + t) * kTileN + 2 * tig;  // columns local, local + 1
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int row = gid + 8 * h;
+      if (row >= M) continue;
+      if (splits == 1) {
+        if (col0 + local < N) y[static_cast<std::size_t>(row) * N + col0 + local] = from_f32<T>(acc[t][2 * h]);
+        if (col0 + local + 1 < N) y[static_cast<std::size_t>(row) * N + col0 + local + 1] = from_f32<T>(acc[t][2 * h + 1]);
+      } else {
+        *reinterpret_cast<float2*>(mine + row * kBlockN + local) = make_float2(acc[t][2 * h], acc[t][2 * h + 1]);
+      }
+    }
+  }
+  if (splits > 1 && splitk_arrive_acq_rel(&tickets[blockIdx.x], splits))
+    splitk_finish_in_flight(partials, &tickets[blockIdx.x], y, M, N, col0, kBlockN, splits, blockIdx.x);
+}
+
+/// Plans and launches the kernel for p; `name` is the version in messages.
+template <int kVersion>
+Step prepare_mma_lean(const Problem& p, const char* name) {
+  require_supported(p);
+  if (!is_int4(p.wfmt)) throw std::invalid_argument(std::string(name) + " implements int4-sym and int4-asym only");
+  const int G = p.K / kTileK;
+  if (p.splits > G)
+    throw std::invalid_argument(std::string(name) + ": --splits " + std::to_string(p.splits) + " exceeds the " + std::to_string(G) +
+                                " groups of K = " + std::to_string(p.K));
+  const int col_blocks = (p.N + kBlockN - 1) / kBlockN;
+  const int rows = p.M > 8 ? 16 : p.M;  // staged rows of x
+  const int gps_smem = std::max(1, (24576 / rows - kXPad) / kTileK);  // x under 48 KB, as v5
+  Step step;
+  auto build = [&](auto tag_t, auto asym_c, auto above8_c) {
+    using T = decltype(tag_t);
+    auto kernel = w4_mma_lean<T, decltype(asym_c)::value, decltype(above8_c)::value, kVersion>;
+    const int smem_probe = rows * (std::min(G, gps_smem) * kTileK + kXPad) * 2;
+    int per_sm = 1;
+    LABS_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem_probe));
+    // v5's plan, or --splits (the lab's split sweep): gps = ceil(G / splits) groups per block.
+    const int gps = p.splits > 0 ? (G + p.splits - 1) / p.splits
+                    : MmaLeanFeatures<kVersion>::kSweptPlan && p.M > 8
+                        ? std::min(G, std::clamp(G / 8, 4, 11))  // v21: the M = 16 split sweep's rule
+                        : std::min(gps_smem, plan_groups_per_split(p.M, p.N, p.K, kBlockN, p.sms, per_sm, 0.5));
+    const int splits = (G + gps - 1) / gps;
+    const int smem = rows * (gps * kTileK + kXPad) * 2;
+    int device = 0, optin = 0;
+    LABS_CHECK(cudaGetDevice(&device));
+    LABS_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+    if (smem > optin)
+      throw std::invalid_argument(std::string(name) + ": " + std::to_string(splits) + " splits stage " + std::to_string(smem) +
+                                  " bytes of x per block, the limit is " + std::to_string(optin));
+    LABS_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+    const SplitKWorkspace ws(col_blocks, splits, p.M, kBlockN);
+    const dim3 grid(col_blocks, splits);
+    const Problem q = p;
+    step = [=](const DeviceWeights& w, Stream s) {
+      if (!w.tiled) throw std::invalid_argument(std::string(name) + " needs the tiled packing");
+      kernel<<<grid, kThreads, smem, s>>>(static_cast<const T*>(q.x), static_cast<T*>(q.y), w.tiled,
+                                          static_cast<const T*>(w.scales), w.zeros, q.M, q.N, q.K, gps, ws.partials(),
+                                          ws.tickets());
+      LABS_CHECK_LAUNCH();
+    };
+  };
+  dispatch_mma_kernel(p, build);
+  return step;
+}
+
+}  // namespace w4a16::mma_lean
+#endif
