@@ -42,6 +42,18 @@
 /// gain less (their staging and tail are smaller): 8b-gate M = 8 21.4 -> ~18 us, M = 1 ~18 us
 /// (tied with v15). The 2.5x target at M = 16 (13 us) stays out of reach.
 ///
+/// MEASURED, first build (run 20261202T021500Z-cd27, commit 59d6eb1; v5, v7, cuBLAS in the same run):
+/// M = 16 faster than v5 on all nine layers by 7-20%, a third of the prediction: 8b-gate 26.78 us
+/// (v5 30.13), 8b-down 28.59 (35.52; v7 28.21), 8b-o 14.90 (17.60; cuBLAS 15.39, bands overlap).
+/// ncu 8b-gate M = 16: 25.5 us (v5 28.3): the membar and the serial FADD chain are gone; 10% of the
+/// samples now wait at the tail's barrier, 12% in the staging, and the grid is still 1.13 waves.
+/// At M <= 8 that build staged 8 rows for ldmatrix.x2 and lost to v5 at 30 of 36 points (up to 39%).
+/// Second build (run 20261202T022534Z-5086, e96831e; this file): M rows and v5's predicated LDS at
+/// M <= 8, 64 registers: M = 16 unchanged, M <= 8 worse (8b-gate M = 1 25.76 us; 13.2 M
+/// instructions against v5's 8.7 M: ptxas rebuilds the A address and branches at every k-step).
+/// The split sweep (`--splits`, run 20261202T022855Z-21ed ff.) found 10-17% more at M = 16 on the
+/// K = 4096 layers: v21.
+///
 /// Profiler: `ncu --set full --import-source yes -k regex:w4_mma_lean`, then
 /// `ncu -i <rep> --page source --csv --print-source sass`: the ERRBAR and the FADD chain should
 /// be gone, the wait at the first decode shorter.
