@@ -8,7 +8,8 @@
 # HEAD` there), not as $(git rev-parse HEAD) on the box: on 2026-12-01 the box's copy of .git
 # still named the previous commit while its files were the new one's, so 796 rows carried the
 # wrong commit (they were taken back and re-measured). Without LABS_COMMIT the script stops.
-# Steps: env, build, tests, tests:<regex>, sanitize:<exe args>, profile:<name> <regex> <exe args>, lab:<NN> [lab args],
+# Steps: env, build, tests, tests:<regex>, sanitize:<exe args>, profile:<name> <regex> <exe args>,
+#        srcprofile:<name> <regex> <exe args>, lab:<NN> [lab args],
 #        vendor:<script.py> [args], pack
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -66,6 +67,19 @@ for step in "$@"; do
       timeout 240 ncu --clock-control none -k "regex:${a[1]}" -c 2 --section SpeedOfLight --section MemoryWorkloadAnalysis \
         --section Occupancy --section LaunchStats --section WarpStateStats --section SchedulerStats "${a[@]:2}" --profile --journal - > "$OUT/ncu-${a[0]}.log" 2>&1
       echo "exit $?"; grep -E "DRAM Throughput|Duration|Achieved Occupancy|Registers Per|Warp Cycles Per Issued|Waves Per SM|No Eligible" "$OUT/ncu-${a[0]}.log" | head -n 20 ;;
+    srcprofile:*)
+      # srcprofile:<name> <kernel-regex> <exe> <args>: ncu --set full with the source view, then the
+      # per-SASS-instruction stall samples as CSV (sass-<name>.csv.log, packed with the logs) and
+      # the details page; the report itself is deleted (it is large and one file of the eight).
+      IFS=' ' read -r -a a <<< "${step#srcprofile:}"
+      log "ncu source view ${a[0]}"
+      timeout 240 ncu --clock-control none -k "regex:${a[1]}" -c 1 --set full --import-source yes -o "$OUT/${a[0]}" \
+        "${a[@]:2}" --profile --journal - > "$OUT/ncu-${a[0]}.log" 2>&1
+      echo "exit $?"
+      ncu -i "$OUT/${a[0]}.ncu-rep" --page details > "$OUT/details-${a[0]}.log" 2>&1
+      ncu -i "$OUT/${a[0]}.ncu-rep" --page source --csv --print-source sass > "$OUT/sass-${a[0]}.csv.log" 2>&1
+      rm -f "$OUT/${a[0]}.ncu-rep"
+      grep -E "Duration|DRAM Throughput|Issue Slots Busy|Executed Instructions  |Achieved Occupancy|Registers Per|Waves" "$OUT/details-${a[0]}.log" ;;
     lab:*)
       IFS=' ' read -r -a a <<< "${step#lab:}"
       exe=$(ls build/cuda/topics/${a[0]}*/lab-${a[0]}* 2>/dev/null | head -n 1)
