@@ -1,5 +1,5 @@
 /// @file mma_lean.cuh
-/// The tensor-core kernel of v20 and v21 (their files have the design, the predictions and the
+/// The tensor-core kernel of v20, v21 and v22 (their files have the design, the predictions and the
 /// measured story): v5's packing, decoders, 64-column blocks and split-K, with two groups of
 /// weights in flight, x staged four loads at a time, ldmatrix A above M = 8 and an acq_rel
 /// split-K tail. Compiled once per version; MmaLeanFeatures says what each adds.
@@ -25,7 +25,21 @@ struct MmaLeanFeatures {
   static constexpr bool kClampedRows = kVersion >= 21;
   /// v21, M > 8: groups per split from the v20 split sweep (clamp(G / 8, 4, 11)) instead of v5's plan.
   static constexpr bool kSweptPlan = kVersion >= 21;
+  /// v22, M <= 8: groups per split from v21's sweep at M = 1-8: max(4, G / 8), capped at 112 / M
+  /// (x at most 28 KB per block) instead of v5's plan. The kernels are v21's.
+  static constexpr bool kSweptPlanSmallM = kVersion >= 22;
 };
+
+/// Groups per block (per K split) for M rows and G groups: --splits when given, else the
+/// version's rule, else v5's plan (`planned`, computed by the caller).
+template <int kVersion>
+int mma_lean_groups_per_split(int M, int G, int forced_splits, int planned) {
+  using F = MmaLeanFeatures<kVersion>;
+  if (forced_splits > 0) return (G + forced_splits - 1) / forced_splits;
+  if (F::kSweptPlan && M > 8) return std::min(G, std::clamp(G / 8, 4, 11));
+  if (F::kSweptPlanSmallM && M <= 8) return std::min({G, std::max(4, G / 8), 112 / M});
+  return planned;
+}
 
 
 constexpr int kMmaWarps = 4;
@@ -219,11 +233,8 @@ Step prepare_mma_lean(const Problem& p, const char* name) {
     const int smem_probe = rows * (std::min(G, gps_smem) * kTileK + kXPad) * 2;
     int per_sm = 1;
     LABS_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem_probe));
-    // v5's plan, or --splits (the lab's split sweep): gps = ceil(G / splits) groups per block.
-    const int gps = p.splits > 0 ? (G + p.splits - 1) / p.splits
-                    : MmaLeanFeatures<kVersion>::kSweptPlan && p.M > 8
-                        ? std::min(G, std::clamp(G / 8, 4, 11))  // v21: the M = 16 split sweep's rule
-                        : std::min(gps_smem, plan_groups_per_split(p.M, p.N, p.K, kBlockN, p.sms, per_sm, 0.5));
+    const int gps = mma_lean_groups_per_split<kVersion>(
+        p.M, G, p.splits, std::min(gps_smem, plan_groups_per_split(p.M, p.N, p.K, kBlockN, p.sms, per_sm, 0.5)));
     const int splits = (G + gps - 1) / gps;
     const int smem = rows * (gps * kTileK + kXPad) * 2;
     int device = 0, optin = 0;

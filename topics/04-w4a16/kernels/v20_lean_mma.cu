@@ -30,7 +30,8 @@
 ///     range + 8 halves) puts the 8 rows of each 8x8 matrix in 8 different 16-byte bank groups,
 ///     so it is conflict-free like v5's LDS. At M <= 8 v5's predicated four-byte LDS stay (the
 ///     first build staged 8 rows there and read them with ldmatrix.x2: 8x the shared memory at
-///     M = 1, fewer blocks per SM, 10-40% slower than v5 at M = 1-4 in the first measured run).
+///     M = 1, fewer blocks per SM: slower than v5 at 30 of 36 points at M <= 8 in the first
+///     measured run, by up to 39%, and up to 6% faster at six, most inside the noise).
 ///  4. Split-K tail: splitk_arrive_acq_rel + splitk_finish_in_flight (kernels/splitk.cuh),
 ///     partials written as float2. The order of additions is v5's, so the output is bitwise
 ///     deterministic across runs (tests/test_gpu.cu).

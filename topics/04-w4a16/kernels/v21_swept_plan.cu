@@ -8,15 +8,15 @@
 /// and 02:29, commits e96831e and b964a3c) says the cap is in the wrong place: on every layer with
 /// K = 4096 the best split is 8 (6 on 8b-gateup), i.e. 4 groups per block, 10-17% faster than
 /// the plan (8b-gate 23.31 vs 26.42 us, 8b-o 12.21 vs 14.67); at K = 8192 and 14336 the best
-/// blocks hold 6-11 groups (8b-down 25.01 vs 28.30 at 11 splits); at K = 28672 the plan was
-/// already the best. More, shorter blocks stage less x each (4 KB per group at M = 16), keep 8
+/// blocks hold 6-11 groups (8b-down 25.01 vs 28.30 at 11 splits); at K = 28672 the plan tied
+/// the best split (78.18 vs 78.05 us at 24 splits). More, shorter blocks stage less x each (4 KB per group at M = 16), keep 8
 /// blocks per SM resident (x under ~27 KB), and their tails overlap other blocks' streams. The
 /// rule: groups per block = clamp(G / 8, 4, 11), the sweep's fastest split on five layers and
 /// within 1.4-5% of it on three (8b-gateup the 5%); 70b-down's 21 splits were not swept. (This
 /// sentence first said "within 3% on all nine": corrected after v21 was measured; the
 /// prediction below is as written before.) It is fitted to these nine shapes, not derived: a tenth shape may want another.
 ///
-/// Why, M <= 8: v20 lost to v5 by 30-50% at M = 1-8 (run 20261202T022534Z, e96831e). ncu on
+/// Why, M <= 8: v20 lost to v5 by 12-65% at M = 1-8 (run 20261202T022534Z-5086, e96831e). ncu on
 /// 8b-gate M = 1 counts 13.2 M instructions against v5's 8.7 M: under the 64-register cap
 /// ptxas rebuilds the A address (S2R SR_TID, IMADs) and branches around the predicated LDS at
 /// every k-step (`row_lo ? load : 0`). v21 reads row min(gid, M - 1): rows gid >= M then
@@ -32,10 +32,11 @@
 /// MEASURED (run 20261202T023504Z-9c6e, commit b40a96e, v5/v20/cuBLAS in the same run, tinygemm in
 /// ...023520Z-d04c): the M = 16 prediction held on all nine layers: 8b-gate 23.47 us (1.41x cuBLAS
 /// bf16 33.04), 8b-down 25.39 (1.33x), 8b-o 12.30 (1.23x; v5 and v7 lost to cuBLAS there), 8b-qkv
-/// 14.40, 70b-down 77.97. The fastest version at M = 16 on every layer; 2.5x is still far. At M <= 8
+/// 14.40, 70b-down 77.97. The fastest version at M = 16 on six layers, tied with v20 on 70b-qkv,
+/// 70b-o and 70b-down (overlapping bands); 2.5x is still far. At M <= 8
 /// instructions came back to v5's level (8b-gate M = 1: 8.56 M, v5 8.71 M, v20 13.2 M) and the time
-/// most of the way (20.22 us; v5 19.49, v20 25.90); it ties v5 at M = 8 and trails it by 4-20% at
-/// M = 1-4 (8 blocks per SM at 64 registers where v5 plans 9: README exercise 14).
+/// most of the way (20.22 us; v5 19.49, v20 25.90); it ties v5 at M = 8 on seven layers (6-7% behind on
+/// 8b-down and 70b-o) and trails it by 4-20% at M = 1-4 (8 blocks per SM at 64 registers where v5 plans 9: README exercise 14).
 ///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v5,v20,v21 --dtype bf16 --wfmt int4-sym
 #include <stdexcept>
