@@ -20,6 +20,13 @@
 /// and 70b-o, behind v15 on the two gate+up layers (v15 8b-gateup ~33, 70b-gateup ~90). M = 1:
 /// 8b-o ~10.6 us, still behind v19 and tinygemm (~9.4); M = 4 about v5. M = 16: v21's rows.
 ///
+/// MEASURED (run 20261202T024652Z-f966, commit 49d9cba; v5, v15, v19, v21, cuBLAS in the same run):
+/// the rows landed on the sweep's (M = 8: 8b-o 10.91 us, 8b-gate 21.12, 8b-down 22.16, 70b-gateup
+/// 112.19, 70b-down 63.57; M = 1 8b-o 10.75). Against v5 at M = 8: five clear wins, one inside the
+/// noise (8b-qkv), a tie (8b-gateup), two losses (8b-down, 70b-o): six, not the predicted seven.
+/// At M = 4 it trails v5 by 2-16% on eight layers (the "about v5" was wrong); v15 keeps the two
+/// gate+up layers at M = 8. Best version at M = 8 on five layers.
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v5,v15,v21,v22 --dtype bf16 --wfmt int4-sym
 #include <stdexcept>
 
