@@ -56,7 +56,7 @@
 /// K = 4096 layers: v21.
 ///
 /// Profiler: `ncu --set full --import-source yes -k regex:w4_mma_lean`, then
-/// `ncu -i <rep> --page source --csv --print-source sass`: the ERRBAR and the FADD chain should
+/// `ncu -i v20.ncu-rep --page source --csv --print-source sass`: the ERRBAR and the FADD chain should
 /// be gone, the wait at the first decode shorter.
 ///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v5,v20 --shape 8b-gate,8b-down,8b-o --m 1,8,16 --dtype bf16

@@ -1,6 +1,6 @@
 /// @file v21_swept_plan.cu
 /// v21 — v20 with the split its own sweep found (M > 8), and v20's M <= 8 A loads without
-/// predicates. Same kernel otherwise (kernels/mma_lean.cuh, MmaLeanFeatures<21>).
+/// predicates. Same kernel otherwise (kernels/mma_lean.cuh, MmaLeanFeatures of version 21).
 ///
 /// Why, M > 8: v20 inherited v5's split plan, which caps the fp32 partial traffic at a quarter of
 /// the weight bytes (8 M N bytes per split <= 0.25 x K N / 2: at M = 16 that is K / 1024 splits,

@@ -1,6 +1,6 @@
 /// @file v22_small_m_plan.cu
 /// v22 — v21 with a split rule for M <= 8 from its own sweep. The kernels are v21's (the same
-/// template, MmaLeanFeatures<22>); only the plan at M <= 8 changes: groups per block =
+/// template, MmaLeanFeatures of version 22); only the plan at M <= 8 changes: groups per block =
 /// max(4, G / 8), capped at 112 / M so that x stays under 28 KB per block.
 ///
 /// Why: v21 kept v5's plan at M <= 8 and trailed v5 by 4-20% at M = 1-4 (README section 4). The
