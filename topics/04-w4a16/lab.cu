@@ -182,6 +182,7 @@ int run_gpu_plan(lab::LabSession& session, const std::vector<PlanCase>& plan, in
                           {"rotation_bytes", nsets * data.touched_bytes(pc.wfmt)},
                           {"oracle", cpu_oracle_ok(p.N, p.K) ? "cpu-fp64" : "gpu-fp64"}};
       if (forced_splits > 0) c.extra["forced_splits"] = forced_splits;
+      if (const Version* v = Registry::instance().find(pc.variant); v && v->picks) c.extra["dispatch"] = v->picks(p);
       session.run(c);
     }
   }

@@ -64,6 +64,8 @@ struct Version {
   int max_m = kMaxM;             ///< the largest M it handles (prepare throws above it)
   std::string kernel_regex;      ///< for ncu -k regex:...
   bool takes_splits = false;     ///< honours Problem::splits (the lab's --splits sweep)
+  /// Dispatching versions (v23): the id of the version it runs for a problem (the lab records it).
+  std::function<std::string(const Problem&)> picks;
   Prepare prepare;
 };
 

@@ -230,6 +230,28 @@ TEST_CASE("split-K versions are bitwise deterministic across runs and correct on
     }
 }
 
+TEST_CASE("v23 picks the grid's winner, and the next in line when the winner refuses the problem") {
+  auto pick = [](int M, int N, int K, WFormat f) {
+    Problem p;
+    p.M = M;
+    p.N = N;
+    p.K = K;
+    p.dtype = lab::DType::bf16;
+    p.wfmt = f;
+    p.sms = sm_count();
+    return Registry::instance().find("v23")->picks(p);
+  };
+  CHECK(pick(1, 4096, 4096, WFormat::int4_sym) == "v19");
+  CHECK(pick(1, 14336, 4096, WFormat::int4_sym) == "v15");
+  CHECK(pick(2, 4096, 14336, WFormat::int4_sym) == "v5");
+  CHECK(pick(4, 57344, 8192, WFormat::int4_sym) == "v15");
+  CHECK(pick(8, 8192, 28672, WFormat::int4_sym) == "v22");
+  CHECK(pick(16, 4096, 4096, WFormat::int4_sym) == "v22");
+  CHECK(pick(2, 4096, 4096, WFormat::int4_asym) == "v5");  // v15/v19 take int4-sym only
+  // v15 would be first, but x[8][14336] does not fit in shared memory beside its rings.
+  CHECK(pick(8, 28672, 14336, WFormat::int4_sym) == "v22");
+}
+
 TEST_CASE("v20 ... v22 under the lab's --splits: every split count is correct, and past G they refuse") {
   StreamHolder st;
   const int N = 200, K = 1152;  // 9 groups: splits 1, 2, 4 (gps 5, 5, 3) and 9 all cut K differently
@@ -272,13 +294,13 @@ TEST_CASE("v9 ... v19 (stream-K and block-owned) are bitwise deterministic when 
                     std::invalid_argument);
 }
 
-TEST_CASE("a target shape at full size: v3 ... v22 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3 ... v23 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
