@@ -26,6 +26,12 @@
 /// the default plan; so v23 is within ~7% of the best of ours everywhere and tied with it at 41 of
 /// 45 points. It does not change any target: it makes the best-of line one version.
 ///
+/// MEASURED (run 20261202T030039Z-c613, commit 9ff352c, beside v5/v15/v19/v22; journal lines
+/// 10657-11022): as predicted, every v23 row overlaps its pick's row (p10-p90) at all 45 points.
+/// Within 0.7% of the best of the five at 41 points, behind at the four the table misses (8b-qkv
+/// M = 4 7.2%, 8b-down M = 8 6.7%, 70b-o M = 8 6.0%, 70b-qkv M = 2 2.2%); ahead of tinygemm at 44
+/// of 45 points, behind at 8b-o M = 2 (9.92 vs 9.73 us).
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v23 --dtype bf16 --wfmt int4-sym
 #include <stdexcept>
 #include <string>
