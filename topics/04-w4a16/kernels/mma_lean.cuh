@@ -1,8 +1,9 @@
 /// @file mma_lean.cuh
-/// The tensor-core kernel of v20, v21 and v22 (their files have the design, the predictions and the
-/// measured story): v5's packing, decoders, 64-column blocks and split-K, with two groups of
-/// weights in flight, x staged four loads at a time, ldmatrix A above M = 8 and an acq_rel
-/// split-K tail. Compiled once per version; MmaLeanFeatures says what each adds.
+/// The tensor-core kernel of v20, v21, v22, v24 and v25 (their files have the design, the
+/// predictions and the measured story): v5's packing, decoders, 64-column blocks and split-K,
+/// with two groups of weights in flight, x staged four loads at a time, ldmatrix A above M = 8
+/// and an acq_rel split-K tail; v24 and v25 widen the block to 128 and 256 columns. Compiled
+/// once per version; MmaLeanFeatures says what each adds.
 #pragma once
 
 #include <algorithm>
@@ -17,6 +18,8 @@
 #if defined(LABS_BACKEND_CUDA)
 namespace w4a16::mma_lean {
 
+constexpr int kTilesPerWarp = 2;  // n-tiles per warp, as v5
+
 /// What each version adds, by its number.
 template <int kVersion>
 struct MmaLeanFeatures {
@@ -28,6 +31,13 @@ struct MmaLeanFeatures {
   /// v22, M <= 8: groups per split from v21's sweep at M = 1-8: max(4, G / 8), capped at 112 / M
   /// (x at most 28 KB per block) instead of v5's plan. The kernels are v21's.
   static constexpr bool kSweptPlanSmallM = kVersion >= 22;
+  /// Warps per block, side by side in N (two n-tiles each): 4 = v5's 64 columns; v24 8 (128
+  /// columns), v25 16 (256): x staged once per block feeds 2x / 4x the weights.
+  static constexpr int kWarps = kVersion == 24 ? 8 : kVersion == 25 ? 16 : 4;
+  static constexpr int kBlockN = kWarps * kTilesPerWarp * kTileN;
+  static constexpr int kThreads = kWarps * kWarp;
+  /// Blocks per SM asked of ptxas for the symmetric kernels: 32 warps per SM, <= 64 registers.
+  static constexpr int kMinBlocks = 32 / kWarps;
 };
 
 /// Groups per block (per K split) for M rows and G groups: --splits when given, else the
@@ -42,10 +52,6 @@ int mma_lean_groups_per_split(int M, int G, int forced_splits, int planned) {
 }
 
 
-constexpr int kMmaWarps = 4;
-constexpr int kTilesPerWarp = 2;
-constexpr int kBlockN = kMmaWarps * kTilesPerWarp * kTileN;  // 64 columns, as v5
-constexpr int kThreads = kMmaWarps * kWarp;
 constexpr int kXPad = 8;         // halves of padding per staged row: conflict-free ldmatrix
 constexpr int kAhead = 2;        // groups in flight while one is multiplied (v5: 1)
 constexpr int kStageLoads = 4;   // x loads in flight per thread while staging (8: 96 registers)
@@ -74,15 +80,17 @@ __device__ __forceinline__ void ldmatrix_x4(std::uint32_t (&a)[4], unsigned addr
                : "r"(addr));
 }
 
-/// Columns [blockIdx.x * 64, +64), groups [blockIdx.y * gps, +gps).
+/// Columns [blockIdx.x * kBlockN, +kBlockN), groups [blockIdx.y * gps, +gps).
 template <class T, bool kAsym, bool kRowsAbove8, int kVersion>
-// Symmetric: <= 64 registers, 8 blocks (32 warps) per SM as v5 (left free, the M <= 8 kernel took
-// 70). Asymmetric: left free (capped at 64 it spills 48-64 bytes).
-__global__ void __launch_bounds__(kThreads, kAsym ? 1 : 8)
+// Symmetric: <= 64 registers, 32 warps per SM as v5 (left free, the M <= 8 kernel took 70).
+// Asymmetric: left free (capped at 64 it spills 48-64 bytes).
+__global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1 : MmaLeanFeatures<kVersion>::kMinBlocks)
     w4_mma_lean(const T* __restrict__ x, T* __restrict__ y, const std::uint8_t* __restrict__ tiled,
                 const T* __restrict__ scales, const std::uint8_t* __restrict__ zeros, int M, int N, int K, int gps,
                 float* __restrict__ partials, unsigned* __restrict__ tickets) {
   using D = MmaDequant<T>;
+  constexpr int kBlockN = MmaLeanFeatures<kVersion>::kBlockN;
+  constexpr int kThreads = MmaLeanFeatures<kVersion>::kThreads;
   extern __shared__ uint4 smem_raw[];
   T* xs = reinterpret_cast<T*>(smem_raw);
 
@@ -219,6 +227,8 @@ template <int kVersion>
 Step prepare_mma_lean(const Problem& p, const char* name) {
   require_supported(p);
   if (!is_int4(p.wfmt)) throw std::invalid_argument(std::string(name) + " implements int4-sym and int4-asym only");
+  constexpr int kBlockN = MmaLeanFeatures<kVersion>::kBlockN;
+  constexpr int kThreads = MmaLeanFeatures<kVersion>::kThreads;
   const int G = p.K / kTileK;
   if (p.splits > G)
     throw std::invalid_argument(std::string(name) + ": --splits " + std::to_string(p.splits) + " exceeds the " + std::to_string(G) +

@@ -219,7 +219,7 @@ TEST_CASE("split-K versions are bitwise deterministic across runs and correct on
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 99, st.s);
-  for (const char* name : {"v4", "v5", "v7", "v8", "v20", "v21", "v22"})
+  for (const char* name : {"v4", "v5", "v7", "v8", "v20", "v21", "v22", "v24", "v25"})
     for (int M : {1, 9, 16}) {
       const Problem p = problem_for(d, M, WFormat::int4_asym);
       const Step step = Registry::instance().find(name)->prepare(p);
@@ -252,13 +252,13 @@ TEST_CASE("v23 picks the grid's winner, and the next in line when the winner ref
   CHECK(pick(8, 28672, 14336, WFormat::int4_sym) == "v22");
 }
 
-TEST_CASE("v20 ... v22 under the lab's --splits: every split count is correct, and past G they refuse") {
+TEST_CASE("v20 ... v22, v24, v25 under the lab's --splits: every split count is correct, and past G they refuse") {
   StreamHolder st;
   const int N = 200, K = 1152;  // 9 groups: splits 1, 2, 4 (gps 5, 5, 3) and 9 all cut K differently
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 97, st.s);
-  for (const char* name : {"v20", "v21", "v22"}) {
+  for (const char* name : {"v20", "v21", "v22", "v24", "v25"}) {
     for (int splits : {1, 2, 4, 9})
       for (int M : {1, 3, 16}) {
         Problem p = problem_for(d, M, WFormat::int4_sym);
@@ -294,13 +294,13 @@ TEST_CASE("v9 ... v19 (stream-K and block-owned) are bitwise deterministic when 
                     std::invalid_argument);
 }
 
-TEST_CASE("a target shape at full size: v3 ... v23 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3 ... v25 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
