@@ -11,7 +11,8 @@
 /// super-tile (its 8 warps split K) and reduces the 8 partials in shared memory: no global
 /// partials, no ticket, no cross-block tail. v18 is v17 with 16 warps per block: each warp
 /// gets half of v17's K range, and twice the warps per SM share the same instructions. v19 is
-/// v17 with a cheaper x staging (stage_x_stepped).
+/// v17 with a cheaper x staging (stage_x_stepped), v26 v19 with that staging's per-chunk
+/// address work hoisted (stage_x_hoisted).
 #pragma once
 
 #include <algorithm>
@@ -104,6 +105,61 @@ __device__ void stage_x_stepped(const T* __restrict__ x, std::uint32_t* xs, int 
   }
 }
 
+/// v26's staging: stage_x_stepped's loads, layout and sums (the output is bitwise v19's), with the
+/// per-chunk address work taken out of the loop. Chunk i of the block's x is x + 8 i (x is
+/// row-major and a row is `chunks` chunks), so the load needs no (row, column). And because
+/// kBlockThreads and chunks are both multiples of 16, a thread's chunk column c = t + kBlockThreads j
+/// (mod chunks) keeps c % 16 = t % 16 at every step: the position inside the group (cc, and from
+/// it the word offset in fragment order and "am I the group's first chunk") is one constant per
+/// thread. What is left per chunk is the group c / 16 (a shift) and the row's base, stepped.
+/// ncu on 8b-o counted 67 instructions per chunk in stage_x_stepped (GPU call of 2026-12-02 04:52).
+template <int kBlockThreads, class T, class Sink>
+__device__ void stage_x_hoisted(const T* __restrict__ x, std::uint32_t* xs, int M, int K, Sink sink) {
+  static_assert(kBlockThreads % 16 == 0, "a thread's chunk keeps its place in the group only if 16 | kBlockThreads");
+  const int G = K / kTileK, chunks = K / 8, total = M * chunks;  // chunks % 16 == 0
+  const int row_words = x_row_words(G);
+  const int t = static_cast<int>(threadIdx.x);
+  const int cc = t % 16, st = cc / 2;
+  const int word = (st / 2) * 16 + (st % 2) * 2 + cc % 2;  // stage_x's place of this chunk's word 0
+  const bool first_of_group = cc == 0;
+  int m = t / chunks, c = t % chunks;
+  for (int base = 0; base < total; base += kBlockThreads * kXBatch) {  // the same trip count for every thread
+    uint4 v[kXBatch];
+    int vm[kXBatch], vg[kXBatch];
+#pragma unroll
+    for (int b = 0; b < kXBatch; ++b) {
+      const int i = base + b * kBlockThreads + t;  // = m * chunks + c
+      vm[b] = m;
+      vg[b] = c >> 4;
+      v[b] = i < total ? load16(x + static_cast<std::size_t>(i) * 8) : make_uint4(0, 0, 0, 0);
+      c += kBlockThreads;
+      while (c >= chunks) {
+        c -= chunks;
+        ++m;
+      }
+    }
+#pragma unroll
+    for (int b = 0; b < kXBatch; ++b) {
+      if (base + b * kBlockThreads >= total) break;  // uniform: no thread of the block has a chunk here
+      const bool live = vm[b] < M;
+      if (live) {
+        std::uint32_t* d = xs + vm[b] * row_words + vg[b] * 64 + word;
+        d[0] = v[b].x;
+        d[4] = v[b].y;
+        d[8] = v[b].z;
+        d[12] = v[b].w;
+      }
+      const std::uint32_t w[4] = {v[b].x, v[b].y, v[b].z, v[b].w};
+      float sum = 0.f;
+#pragma unroll
+      for (int q = 0; q < 4; ++q) sum += lo_to_f32(w[q], T{}) + hi_to_f32(w[q], T{});
+#pragma unroll
+      for (int o = 8; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);  // 16 chunks = 16 lanes
+      if (live && first_of_group) sink(vm[b], vg[b], sum);
+    }
+  }
+}
+
 /// What each version adds, by its number: the kernel is compiled once per version.
 template <int kVersion>
 struct LeanFeatures {
@@ -116,11 +172,13 @@ struct LeanFeatures {
   /// and one block per SM would hold no more warps than v17's two.
   /// v19 asks for v17's 4 blocks per SM (<= 64 registers, what v17 got unasked): its staging
   /// keeps two more ints per batch live and left free took 65, one block per SM fewer.
-  static constexpr int kMinBlocksPerSm = kVersion == 16 ? 3 : kVersion == 18 ? 2 : kVersion == 19 ? 4 : 1;
+  static constexpr int kMinBlocksPerSm = kVersion == 16 ? 3 : kVersion == 18 ? 2 : kVersion >= 19 ? 4 : 1;
   /// v17, v18: block b owns super-tile b; its warps split K and meet in shared memory.
   static constexpr bool kBlockOwned = kVersion >= 17;
   /// v19: v17 with x staged without per-chunk divisions and without empty batches.
   static constexpr bool kSteppedStaging = kVersion == 19;
+  /// v26: v19 with the per-chunk address work of that staging hoisted out of the loop.
+  static constexpr bool kHoistedStaging = kVersion == 26;
   /// v18: 16 warps per block (512 threads) instead of 8: a K range per warp half as long.
   static constexpr int kBlockWarps = kVersion == 18 ? 16 : kWarps;
   static constexpr int kBlockThreads = kBlockWarps * kWarp;
@@ -212,7 +270,8 @@ __global__ void __launch_bounds__(LeanFeatures<kVersion>::kBlockThreads, LeanFea
       if (m % 2 == 0) e.x = s;
       else e.y = s;
     };
-    if constexpr (LeanFeatures<kVersion>::kSteppedStaging) stage_x_stepped<kBlockThreads>(x, xs, M, K, sink);
+    if constexpr (LeanFeatures<kVersion>::kHoistedStaging) stage_x_hoisted<kBlockThreads>(x, xs, M, K, sink);
+    else if constexpr (LeanFeatures<kVersion>::kSteppedStaging) stage_x_stepped<kBlockThreads>(x, xs, M, K, sink);
     else stage_x_batched<kBlockThreads>(x, xs, M, K, sink);
   } else {  // v12: one round trip per 16 bytes of x per thread, then the sums
     stage_x(x, xs, M, K);

@@ -273,13 +273,13 @@ TEST_CASE("v20 ... v22, v24, v25 under the lab's --splits: every split count is 
   }
 }
 
-TEST_CASE("v9 ... v19 (stream-K and block-owned) are bitwise deterministic when ~50 warps share every n-tile") {
+TEST_CASE("v9 ... v19, v26 (stream-K and block-owned) are bitwise deterministic when ~50 warps share every n-tile") {
   StreamHolder st;
   const int N = 512, K = 14336;  // 64 n-tiles x 112 units over a full wave of warps: every tile is shared
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 98, st.s);
-  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19"})
+  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26"})
   for (int M : {1, 5}) {
     const Problem p = problem_for(d, M, WFormat::int4_sym);
     const Step step = Registry::instance().find(name)->prepare(p);
@@ -289,18 +289,39 @@ TEST_CASE("v9 ... v19 (stream-K and block-owned) are bitwise deterministic when 
     check_bitwise_repeatable(step, d, WFormat::int4_sym, M, st.s);
   }
   // Past their shared-memory budget they refuse the problem instead of launching something wrong.
-  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19"})
+  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26"})
     CHECK_THROWS_AS(Registry::instance().find(name)->prepare(problem_for(d, 16, WFormat::int4_sym)),
                     std::invalid_argument);
 }
 
-TEST_CASE("a target shape at full size: v3 ... v25 against the GPU reference") {
+TEST_CASE("v26 stages x differently from v19 but adds the same numbers in the same order: bitwise v19's output") {
+  StreamHolder st;
+  DeviceData::Sets sets;
+  sets.int4 = 1;
+  for (HostCase hc : {HostCase{1000, 4224}, HostCase{512, 14336}}) {  // 33 groups (odd), and 8b-down's K
+    DeviceData d(hc.N, hc.K, lab::DType::bf16, sets, 96, st.s);
+    for (int M : {1, 2, 3, 8}) {
+      const std::size_t bytes = static_cast<std::size_t>(M) * d.N() * 2;
+      std::vector<unsigned char> out19(bytes), out26(bytes);
+      for (auto [name, out] : {std::pair{"v19", &out19}, std::pair{"v26", &out26}}) {
+        const Step step = Registry::instance().find(name)->prepare(problem_for(d, M, WFormat::int4_sym));
+        INFO(name, " N=", hc.N, " K=", hc.K, " M=", M);
+        REQUIRE(run_and_check(step, d, WFormat::int4_sym, M, d.gpu_reference(WFormat::int4_sym, st.s), st.s).pass);
+        LABS_CHECK(cudaMemcpy(out->data(), d.y(), bytes, cudaMemcpyDeviceToHost));
+      }
+      INFO("N=", hc.N, " K=", hc.K, " M=", M);
+      CHECK(std::memcmp(out19.data(), out26.data(), bytes) == 0);
+    }
+  }
+}
+
+TEST_CASE("a target shape at full size: v3 ... v26 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
