@@ -33,11 +33,10 @@
 /// of 45 points, behind at 8b-o M = 2 (9.92 vs 9.73 us).
 ///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v23 --dtype bf16 --wfmt int4-sym
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "w4a16.hpp"
+#include "kernels/dispatch.hpp"
 
 namespace w4a16 {
 namespace {
@@ -56,46 +55,10 @@ std::vector<std::string> dispatch_order(const Problem& p) {
   return order;
 }
 
-/// Runs `use(id, step)` with the first version in dispatch_order that accepts p.
-template <class Use>
-auto first_that_takes(const Problem& p, Use use) {
-  std::string why;
-  for (const std::string& id : dispatch_order(p)) {
-    const Version* v = Registry::instance().find(id);
-    if (!v) continue;
-    try {
-      return use(id, v->prepare(p));
-    } catch (const std::invalid_argument& e) {
-      why += " " + id + ": " + e.what() + ";";
-    }
-  }
-  throw std::invalid_argument("v23: no version it dispatches to takes this problem:" + why);
-}
-
-Step prepare_v23(const Problem& p) {
-  if (p.splits > 0) throw std::invalid_argument("v23 plans nothing itself: run --splits on v20-v22");
-  return first_that_takes(p, [](const std::string&, Step step) { return step; });
-}
-
-std::string picks_v23(const Problem& p) {
-  return first_that_takes(p, [](const std::string& id, const Step&) { return id; });
-}
-
-Version make_version() {
-  Version v;
-  v.info.id = "v23";
-  v.info.idea = "dispatch: per layer shape and M, the fastest of v5/v15/v19/v22 in the measured grid";
-  v.info.min_cc = 80;
-  v.info.cuda_only = true;
-  v.formats = {WFormat::int4_sym, WFormat::int4_asym};
-  v.kernel_regex = "w4_lean|w4_mma";
-  v.picks = picks_v23;
-  v.prepare = prepare_v23;
-  return v;
-}
-
 }  // namespace
 
-LABS_REGISTER_VERSION(Version, (make_version()))
+LABS_REGISTER_VERSION(Version, (dispatching_version(
+                                   "v23", "dispatch: per layer shape and M, the fastest of v5/v15/v19/v22 in the measured grid",
+                                   dispatch_order)))
 
 }  // namespace w4a16

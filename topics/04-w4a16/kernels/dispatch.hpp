@@ -1,0 +1,55 @@
+/// @file dispatch.hpp
+/// What a dispatching version (v23, v27) shares: given the versions to try for a problem, the
+/// measured grid's winner first, hand the problem to the first one that accepts it. A version
+/// refuses a problem by throwing std::invalid_argument from prepare (v15, v19 and v26 keep
+/// x[M][K] in shared memory, so a long K at M = 8 does not fit); the next in line takes it.
+/// Host code only: the kernels are the picked versions'.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "w4a16.hpp"
+
+namespace w4a16 {
+
+/// Runs `use(id, step)` with the first version in `order` whose prepare accepts p; `who` names the
+/// dispatcher in the message when none does.
+template <class Use>
+auto first_that_takes(const char* who, const std::vector<std::string>& order, const Problem& p, Use use) {
+  std::string why;
+  for (const std::string& id : order) {
+    const Version* v = Registry::instance().find(id);
+    if (!v) continue;
+    try {
+      return use(id, v->prepare(p));
+    } catch (const std::invalid_argument& e) {
+      why += " " + id + ": " + e.what() + ";";
+    }
+  }
+  throw std::invalid_argument(std::string(who) + ": no version it dispatches to takes this problem:" + why);
+}
+
+/// A dispatching Version: prepare returns the first accepting version's step, picks names it.
+template <class Order>
+Version dispatching_version(const char* id, const char* idea, Order order) {
+  Version v;
+  v.info.id = id;
+  v.info.idea = idea;
+  v.info.min_cc = 80;
+  v.info.cuda_only = true;
+  v.formats = {WFormat::int4_sym, WFormat::int4_asym};
+  v.kernel_regex = "w4_lean|w4_mma";
+  const std::string name = id;
+  v.prepare = [name, order](const Problem& p) {
+    if (p.splits > 0) throw std::invalid_argument(name + " plans nothing itself: run --splits on the versions that take it");
+    return first_that_takes(name.c_str(), order(p), p, [](const std::string&, Step step) { return step; });
+  };
+  v.picks = [name, order](const Problem& p) {
+    return first_that_takes(name.c_str(), order(p), p, [](const std::string& id, const Step&) { return id; });
+  };
+  return v;
+}
+
+}  // namespace w4a16
