@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <cooperative_groups.h>
+
 #include "kernels/gemv_cuda_core.cuh"
 #include "kernels/mma_dequant.cuh"
 #include "kernels/splitk.cuh"
@@ -19,6 +21,7 @@
 namespace w4a16::mma_lean {
 
 constexpr int kTilesPerWarp = 2;  // n-tiles per warp, as v5
+constexpr int kMaxClusterSplits = 16;  // v28: K splits per cluster, the largest (non-portable) cluster on sm_90
 
 /// What each version adds, by its number.
 template <int kVersion>
@@ -33,7 +36,10 @@ struct MmaLeanFeatures {
   static constexpr bool kSweptPlanSmallM = kVersion >= 22;
   /// Warps per block, side by side in N (two n-tiles each): 4 = v5's 64 columns; v24 8 (128
   /// columns), v25 16 (256): x staged once per block feeds 2x / 4x the weights.
-  static constexpr int kWarps = kVersion == 24 ? 8 : kVersion == 25 ? 16 : 4;
+  static constexpr int kWarps = kVersion == 24 || kVersion == 28 ? 8 : kVersion == 25 ? 16 : 4;
+  /// v28: the K splits of one column block run as one thread-block cluster and add their partials
+  /// through distributed shared memory (no global partials, no ticket, no fence).
+  static constexpr bool kClusterReduce = kVersion == 28;
   static constexpr int kBlockN = kWarps * kTilesPerWarp * kTileN;
   static constexpr int kThreads = kWarps * kWarp;
   /// Blocks per SM asked of ptxas for the symmetric kernels: 32 warps per SM, <= 64 registers.
@@ -78,6 +84,49 @@ __device__ __forceinline__ void ldmatrix_x4(std::uint32_t (&a)[4], unsigned addr
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
                : "=r"(a[0]), "=r"(a[1]), "=r"(a[2]), "=r"(a[3])
                : "r"(addr));
+}
+
+/// v28: byte offset of the block's fp32 partial tile in dynamic shared memory, after the staged x
+/// (`rows` rows of `xs_stride` halves), rounded up to 16 bytes.
+__host__ __device__ inline int cluster_partial_offset(int rows, int xs_stride) {
+  return (rows * xs_stride * 2 + 15) / 16 * 16;
+}
+
+/// v28's split-K tail. Every block of the cluster (the `splits` blocks of one column block, cluster
+/// rank = blockIdx.y) has its partial tile part[M][width] in its own shared memory. After one
+/// cluster barrier, block r adds slice r of the tile over the cluster's blocks in split order
+/// 0, 1, ..., S-1 (the order of splitk_finish_in_flight, so the same bits as v24 at the same
+/// split), reading the other blocks' tiles through distributed shared memory, and stores y. A
+/// second barrier keeps every block's shared memory alive until the others have read it.
+template <int kThreads, class T>
+__device__ __forceinline__ void cluster_reduce(const float* part, T* __restrict__ y, int M, int N, int col0, int width,
+                                               int splits) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  namespace cg = cooperative_groups;
+  cg::cluster_group cluster = cg::this_cluster();
+  __syncthreads();
+  cluster.sync();  // release / acquire at cluster scope: every block's tile is written
+  const int quads = M * width / 4;
+  const int r = static_cast<int>(cluster.block_rank());
+  const int begin = quads * r / splits, end = quads * (r + 1) / splits;
+  for (int i = begin + static_cast<int>(threadIdx.x); i < end; i += kThreads) {
+    float sum[4] = {0.f, 0.f, 0.f, 0.f};
+    for (int sp = 0; sp < splits; ++sp) {
+      const float4 v = reinterpret_cast<const float4*>(cluster.map_shared_rank(const_cast<float*>(part), sp))[i];
+      sum[0] += v.x;
+      sum[1] += v.y;
+      sum[2] += v.z;
+      sum[3] += v.w;
+    }
+    const int m = 4 * i / width, c = 4 * i % width;
+#pragma unroll
+    for (int e = 0; e < 4; ++e)
+      if (col0 + c + e < N) y[static_cast<std::size_t>(m) * N + col0 + c + e] = from_f32<T>(sum[e]);
+  }
+  cluster.sync();  // no block leaves (and frees its shared memory) while another still reads it
+#else
+  __trap();  // prepare refuses v28 below compute capability 9.0
+#endif
 }
 
 /// Columns [blockIdx.x * kBlockN, +kBlockN), groups [blockIdx.y * gps, +gps).
@@ -202,6 +251,25 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
 
   const int splits = gridDim.y;
   const int col0 = blockIdx.x * kBlockN;
+  if constexpr (MmaLeanFeatures<kVersion>::kClusterReduce) {
+    if (splits > 1) {
+      // The partial tile goes to this block's shared memory, behind x; cluster_reduce (below) adds
+      // the cluster's tiles in split order and stores y.
+      float* part = reinterpret_cast<float*>(reinterpret_cast<unsigned char*>(smem_raw) +
+                                             cluster_partial_offset(rows, xs_stride));
+#pragma unroll
+      for (int t = 0; t < kTilesPerWarp; ++t) {
+        const int local = (warp * kTilesPerWarp + t) * kTileN + 2 * tig;
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int row = gid + 8 * h;
+          if (row < M) *reinterpret_cast<float2*>(part + row * kBlockN + local) = make_float2(acc[t][2 * h], acc[t][2 * h + 1]);
+        }
+      }
+      cluster_reduce<kThreads>(part, y, M, N, col0, kBlockN, splits);
+      return;
+    }
+  }
   float* mine = splits == 1 ? nullptr : partials + (static_cast<std::size_t>(blockIdx.x) * splits + blockIdx.y) * M * kBlockN;
 #pragma unroll
   for (int t = 0; t < kTilesPerWarp; ++t) {
@@ -243,10 +311,19 @@ Step prepare_mma_lean(const Problem& p, const char* name) {
     const int smem_probe = rows * (std::min(G, gps_smem) * kTileK + kXPad) * 2;
     int per_sm = 1;
     LABS_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem_probe));
-    const int gps = mma_lean_groups_per_split<kVersion>(
+    int gps = mma_lean_groups_per_split<kVersion>(
         p.M, G, p.splits, std::min(gps_smem, plan_groups_per_split(p.M, p.N, p.K, kBlockN, p.sms, per_sm, 0.5)));
+    constexpr bool kCluster = MmaLeanFeatures<kVersion>::kClusterReduce;
+    if (kCluster && (G + gps - 1) / gps > kMaxClusterSplits) {
+      if (p.splits > 0)
+        throw std::invalid_argument(std::string(name) + ": --splits " + std::to_string(p.splits) +
+                                    " exceeds the largest cluster, " + std::to_string(kMaxClusterSplits) + " blocks");
+      gps = (G + kMaxClusterSplits - 1) / kMaxClusterSplits;  // the rule's split, capped at one cluster
+    }
     const int splits = (G + gps - 1) / gps;
-    const int smem = rows * (gps * kTileK + kXPad) * 2;
+    const bool cluster = kCluster && splits > 1;
+    const int xs_stride = gps * kTileK + kXPad;
+    const int smem = cluster ? cluster_partial_offset(rows, xs_stride) + p.M * kBlockN * 4 : rows * xs_stride * 2;
     int device = 0, optin = 0;
     LABS_CHECK(cudaGetDevice(&device));
     LABS_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
@@ -254,14 +331,50 @@ Step prepare_mma_lean(const Problem& p, const char* name) {
       throw std::invalid_argument(std::string(name) + ": " + std::to_string(splits) + " splits stage " + std::to_string(smem) +
                                   " bytes of x per block, the limit is " + std::to_string(optin));
     LABS_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
-    const SplitKWorkspace ws(col_blocks, splits, p.M, kBlockN);
+    const SplitKWorkspace ws(col_blocks, cluster ? 1 : splits, p.M, kBlockN);  // v28: no global partials
     const dim3 grid(col_blocks, splits);
+    cudaLaunchAttribute cluster_dim{};
+    cluster_dim.id = cudaLaunchAttributeClusterDimension;
+    cluster_dim.val.clusterDim.x = 1;
+    cluster_dim.val.clusterDim.y = static_cast<unsigned>(splits);
+    cluster_dim.val.clusterDim.z = 1;
+    if (cluster) {
+      int cc_major = 0;
+      LABS_CHECK(cudaDeviceGetAttribute(&cc_major, cudaDevAttrComputeCapabilityMajor, device));
+      if (cc_major < 9) throw std::invalid_argument(std::string(name) + " needs thread-block clusters (compute capability 9.0)");
+      if (splits > 8) LABS_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeNonPortableClusterSizeAllowed, 1));
+      cudaLaunchConfig_t probe{};
+      probe.gridDim = grid;
+      probe.blockDim = dim3(kThreads);
+      probe.dynamicSmemBytes = static_cast<std::size_t>(smem);
+      probe.attrs = &cluster_dim;
+      probe.numAttrs = 1;
+      int clusters = 0;
+      LABS_CHECK(cudaOccupancyMaxActiveClusters(&clusters, kernel, &probe));
+      if (clusters < 1)
+        throw std::invalid_argument(std::string(name) + ": a cluster of " + std::to_string(splits) + " blocks of " +
+                                    std::to_string(smem) + " bytes does not fit on one GPC");
+    }
     const Problem q = p;
     step = [=](const DeviceWeights& w, Stream s) {
       if (!w.tiled) throw std::invalid_argument(std::string(name) + " needs the tiled packing");
-      kernel<<<grid, kThreads, smem, s>>>(static_cast<const T*>(q.x), static_cast<T*>(q.y), w.tiled,
-                                          static_cast<const T*>(w.scales), w.zeros, q.M, q.N, q.K, gps, ws.partials(),
-                                          ws.tickets());
+      const T* x = static_cast<const T*>(q.x);
+      T* y = static_cast<T*>(q.y);
+      const T* scales = static_cast<const T*>(w.scales);
+      if (cluster) {
+        cudaLaunchConfig_t cfg{};
+        cfg.gridDim = grid;
+        cfg.blockDim = dim3(kThreads);
+        cfg.dynamicSmemBytes = static_cast<std::size_t>(smem);
+        cfg.stream = s;
+        cudaLaunchAttribute attr = cluster_dim;
+        cfg.attrs = &attr;
+        cfg.numAttrs = 1;
+        LABS_CHECK(cudaLaunchKernelEx(&cfg, kernel, x, y, w.tiled, scales, w.zeros, q.M, q.N, q.K, gps,
+                                      static_cast<float*>(nullptr), static_cast<unsigned*>(nullptr)));
+      } else {
+        kernel<<<grid, kThreads, smem, s>>>(x, y, w.tiled, scales, w.zeros, q.M, q.N, q.K, gps, ws.partials(), ws.tickets());
+      }
       LABS_CHECK_LAUNCH();
     };
   };

@@ -219,7 +219,7 @@ TEST_CASE("split-K versions are bitwise deterministic across runs and correct on
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 99, st.s);
-  for (const char* name : {"v4", "v5", "v7", "v8", "v20", "v21", "v22", "v24", "v25"})
+  for (const char* name : {"v4", "v5", "v7", "v8", "v20", "v21", "v22", "v24", "v25", "v28"})
     for (int M : {1, 9, 16}) {
       const Problem p = problem_for(d, M, WFormat::int4_asym);
       const Step step = Registry::instance().find(name)->prepare(p);
@@ -250,6 +250,33 @@ TEST_CASE("v23 picks the grid's winner, and the next in line when the winner ref
   CHECK(pick(2, 4096, 4096, WFormat::int4_asym) == "v5");  // v15/v19 take int4-sym only
   // v15 would be first, but x[8][14336] does not fit in shared memory beside its rings.
   CHECK(pick(8, 28672, 14336, WFormat::int4_sym) == "v22");
+}
+
+TEST_CASE("v28 adds the cluster's partials in v24's order: bitwise v24's output at the same split") {
+  StreamHolder st;
+  DeviceData::Sets sets;
+  sets.int4 = 1;
+  DeviceData d(1000, 4224, lab::DType::bf16, sets, 95, st.s);  // 33 groups: uneven last splits
+  for (WFormat f : {WFormat::int4_sym, WFormat::int4_asym})
+    for (int M : {1, 9, 16})
+      for (int splits : {2, 4, 8, 11, 16}) {
+        const std::size_t bytes = static_cast<std::size_t>(M) * d.N() * 2;
+        std::vector<unsigned char> out24(bytes), out28(bytes);
+        for (auto [name, out] : {std::pair{"v24", &out24}, std::pair{"v28", &out28}}) {
+          Problem p = problem_for(d, M, f);
+          p.splits = splits;
+          const Step step = Registry::instance().find(name)->prepare(p);
+          INFO(name, " ", wfmt_name(f), " M=", M, " splits=", splits);
+          REQUIRE(run_and_check(step, d, f, M, d.gpu_reference(f, st.s), st.s).pass);
+          LABS_CHECK(cudaMemcpy(out->data(), d.y(), bytes, cudaMemcpyDeviceToHost));
+        }
+        INFO(wfmt_name(f), " M=", M, " splits=", splits);
+        CHECK(std::memcmp(out24.data(), out28.data(), bytes) == 0);
+      }
+  // More splits than one cluster can hold: refused, not launched wrong.
+  Problem p = problem_for(d, 16, WFormat::int4_sym);
+  p.splits = 17;
+  CHECK_THROWS_AS(Registry::instance().find("v28")->prepare(p), std::invalid_argument);
 }
 
 TEST_CASE("v27 picks this session's grid winners (v26, v24, v25 among them), and the next in line on refusal") {
@@ -289,13 +316,13 @@ TEST_CASE("v27 picks this session's grid winners (v26, v24, v25 among them), and
   CHECK_THROWS_AS(Registry::instance().find("v27")->prepare(forced), std::invalid_argument);
 }
 
-TEST_CASE("v20 ... v22, v24, v25 under the lab's --splits: every split count is correct, and past G they refuse") {
+TEST_CASE("v20 ... v22, v24, v25, v28 under the lab's --splits: every split count is correct, and past G they refuse") {
   StreamHolder st;
   const int N = 200, K = 1152;  // 9 groups: splits 1, 2, 4 (gps 5, 5, 3) and 9 all cut K differently
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 97, st.s);
-  for (const char* name : {"v20", "v21", "v22", "v24", "v25"}) {
+  for (const char* name : {"v20", "v21", "v22", "v24", "v25", "v28"}) {
     for (int splits : {1, 2, 4, 9})
       for (int M : {1, 3, 16}) {
         Problem p = problem_for(d, M, WFormat::int4_sym);
@@ -353,13 +380,13 @@ TEST_CASE("v26 stages x differently from v19 but adds the same numbers in the sa
   }
 }
 
-TEST_CASE("a target shape at full size: v3 ... v27 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3 ... v28 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
