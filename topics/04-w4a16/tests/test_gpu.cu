@@ -62,6 +62,18 @@ Problem problem_for(const DeviceData& d, int M, WFormat f) {
   return p;
 }
 
+/// A bf16 problem with a shape and no buffers: enough for a dispatcher's picks and for refusals.
+Problem shape_only(int M, int N, int K, WFormat f) {
+  Problem p;
+  p.M = M;
+  p.N = N;
+  p.K = K;
+  p.dtype = lab::DType::bf16;
+  p.wfmt = f;
+  p.sms = sm_count();
+  return p;
+}
+
 lab::CheckResult run_and_check(const Step& step, DeviceData& d, WFormat f, int M, const std::vector<double>& ref,
                                cudaStream_t s) {
   d.poison_y(s);
@@ -231,16 +243,7 @@ TEST_CASE("split-K versions are bitwise deterministic across runs and correct on
 }
 
 TEST_CASE("v23 picks the grid's winner, and the next in line when the winner refuses the problem") {
-  auto pick = [](int M, int N, int K, WFormat f) {
-    Problem p;
-    p.M = M;
-    p.N = N;
-    p.K = K;
-    p.dtype = lab::DType::bf16;
-    p.wfmt = f;
-    p.sms = sm_count();
-    return Registry::instance().find("v23")->picks(p);
-  };
+  auto pick = [](int M, int N, int K, WFormat f) { return Registry::instance().find("v23")->picks(shape_only(M, N, K, f)); };
   CHECK(pick(1, 4096, 4096, WFormat::int4_sym) == "v19");
   CHECK(pick(1, 14336, 4096, WFormat::int4_sym) == "v15");
   CHECK(pick(2, 4096, 14336, WFormat::int4_sym) == "v5");
@@ -280,16 +283,7 @@ TEST_CASE("v28 adds the cluster's partials in v24's order: bitwise v24's output 
 }
 
 TEST_CASE("v27 picks this session's grid winners (v26, v24, v25 among them), and the next in line on refusal") {
-  auto pick = [](int M, int N, int K, WFormat f) {
-    Problem p;
-    p.M = M;
-    p.N = N;
-    p.K = K;
-    p.dtype = lab::DType::bf16;
-    p.wfmt = f;
-    p.sms = sm_count();
-    return Registry::instance().find("v27")->picks(p);
-  };
+  auto pick = [](int M, int N, int K, WFormat f) { return Registry::instance().find("v27")->picks(shape_only(M, N, K, f)); };
   CHECK(pick(1, 4096, 4096, WFormat::int4_sym) == "v26");
   CHECK(pick(1, 8192, 28672, WFormat::int4_sym) == "v15");
   CHECK(pick(2, 14336, 4096, WFormat::int4_sym) == "v15");
@@ -305,13 +299,7 @@ TEST_CASE("v27 picks this session's grid winners (v26, v24, v25 among them), and
   CHECK(pick(8, 4096, 4096, WFormat::int4_asym) == "v24");
   // v15 first (N >= 28672), but x[8][28672] does not fit in its shared memory: v24 next.
   CHECK(pick(8, 28672, 28672, WFormat::int4_sym) == "v24");
-  Problem forced;
-  forced.M = 16;
-  forced.N = 4096;
-  forced.K = 4096;
-  forced.dtype = lab::DType::bf16;
-  forced.wfmt = WFormat::int4_sym;
-  forced.sms = sm_count();
+  Problem forced = shape_only(16, 4096, 4096, WFormat::int4_sym);
   forced.splits = 4;
   CHECK_THROWS_AS(Registry::instance().find("v27")->prepare(forced), std::invalid_argument);
 }
