@@ -12,8 +12,9 @@
 ///   M = 3, 4   v15 when N >= 28672; v25 when K >= 28672; else v5
 ///   M = 5..8   v15 when N >= 28672; v25 when K >= 14336; else v24
 ///   M > 8      v25 when N >= 28672 and K >= 8192, else v24
-/// Asymmetric INT4 (v15 and v26 take int4-sym only): v5 up to M = 4, v24 above. A pick that
-/// refuses the problem hands it to the next in line: v5 up to M = 4, v24 above, v24 last.
+/// Asymmetric INT4 (v15 and v26 take int4-sym only): v5 up to M = 4, v24 at M = 5-8, the M > 8
+/// rule above. A pick that refuses the problem hands it to the next in line: v5 up to M = 4, v24
+/// above, v24 last.
 ///
 /// On that grid the rule names the fastest of the eight versions at 40 of 45 points, a version
 /// within 1% of it at two (8b-gate M = 8: v24 vs v22; 70b-o M = 8: v24 vs v5), and misses at three:
