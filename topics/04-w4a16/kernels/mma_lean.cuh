@@ -1,9 +1,10 @@
 /// @file mma_lean.cuh
-/// The tensor-core kernel of v20, v21, v22, v24 and v25 (their files have the design, the
+/// The tensor-core kernel of v20-v22, v24, v25, v28 and v29 (their files have the design, the
 /// predictions and the measured story): v5's packing, decoders, 64-column blocks and split-K,
 /// with two groups of weights in flight, x staged four loads at a time, ldmatrix A above M = 8
-/// and an acq_rel split-K tail; v24 and v25 widen the block to 128 and 256 columns. Compiled
-/// once per version; MmaLeanFeatures says what each adds.
+/// and an acq_rel split-K tail; v24 and v25 widen the block to 128 and 256 columns, v28 moves
+/// the tail into a thread-block cluster, v29 evens v24's splits. Compiled once per version;
+/// MmaLeanFeatures says what each adds.
 #pragma once
 
 #include <algorithm>
@@ -36,7 +37,10 @@ struct MmaLeanFeatures {
   static constexpr bool kSweptPlanSmallM = kVersion >= 22;
   /// Warps per block, side by side in N (two n-tiles each): 4 = v5's 64 columns; v24 8 (128
   /// columns), v25 16 (256): x staged once per block feeds 2x / 4x the weights.
-  static constexpr int kWarps = kVersion == 24 || kVersion == 28 ? 8 : kVersion == 25 ? 16 : 4;
+  static constexpr int kWarps = kVersion == 24 || kVersion == 28 || kVersion == 29 ? 8 : kVersion == 25 ? 16 : 4;
+  /// v29: v24 with the rule's split moved to the nearest split count that divides G (no short
+  /// last split).
+  static constexpr bool kEvenSplits = kVersion == 29;
   /// v28: the K splits of one column block run as one thread-block cluster and add their partials
   /// through distributed shared memory (no global partials, no ticket, no fence).
   static constexpr bool kClusterReduce = kVersion == 28;
@@ -46,15 +50,33 @@ struct MmaLeanFeatures {
   static constexpr int kMinBlocks = 32 / kWarps;
 };
 
+/// v29: groups per split such that every split holds the same number: the divisor d of G nearest
+/// to the split count G / gps asks for (ties to the smaller d: fewer, longer splits), among those
+/// whose blocks stay within 2 x gps groups; gps itself when it divides G or no divisor qualifies.
+/// 8b-down (G = 112) at M = 16: the rule's 11 groups make 11 splits, the last of 2 groups; the
+/// nearest even splits are 8 and 14 (equally near), so 8 splits of 14 groups.
+inline int even_groups_per_split(int G, int gps) {
+  if (G % gps == 0) return gps;
+  const int want = (G + gps - 1) / gps;
+  int best = 0;
+  for (int d = 1; d <= G; ++d) {
+    if (G % d != 0 || G / d > 2 * gps) continue;
+    const int dist = d > want ? d - want : want - d, best_dist = best > want ? best - want : want - best;
+    if (best == 0 || dist < best_dist) best = d;  // ascending d: a tie keeps the smaller
+  }
+  return best > 0 ? G / best : gps;
+}
+
 /// Groups per block (per K split) for M rows and G groups: --splits when given, else the
 /// version's rule, else v5's plan (`planned`, computed by the caller).
 template <int kVersion>
 int mma_lean_groups_per_split(int M, int G, int forced_splits, int planned) {
   using F = MmaLeanFeatures<kVersion>;
   if (forced_splits > 0) return (G + forced_splits - 1) / forced_splits;
-  if (F::kSweptPlan && M > 8) return std::min(G, std::clamp(G / 8, 4, 11));
-  if (F::kSweptPlanSmallM && M <= 8) return std::min({G, std::max(4, G / 8), 112 / M});
-  return planned;
+  int gps = planned;
+  if (F::kSweptPlan && M > 8) gps = std::min(G, std::clamp(G / 8, 4, 11));
+  else if (F::kSweptPlanSmallM && M <= 8) gps = std::min({G, std::max(4, G / 8), 112 / M});
+  return F::kEvenSplits ? even_groups_per_split(G, gps) : gps;
 }
 
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/mma_lean.cuh"
 #include "labs/device_buffer.hpp"
 #include "quant/error_stats.hpp"
 #include "quant/pack.hpp"
@@ -231,7 +232,7 @@ TEST_CASE("split-K versions are bitwise deterministic across runs and correct on
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 99, st.s);
-  for (const char* name : {"v4", "v5", "v7", "v8", "v20", "v21", "v22", "v24", "v25", "v28"})
+  for (const char* name : {"v4", "v5", "v7", "v8", "v20", "v21", "v22", "v24", "v25", "v28", "v29"})
     for (int M : {1, 9, 16}) {
       const Problem p = problem_for(d, M, WFormat::int4_asym);
       const Step step = Registry::instance().find(name)->prepare(p);
@@ -282,6 +283,31 @@ TEST_CASE("v28 adds the cluster's partials in v24's order: bitwise v24's output 
   CHECK_THROWS_AS(Registry::instance().find("v28")->prepare(p), std::invalid_argument);
 }
 
+TEST_CASE("v29's splits divide G: the nearest divisor of the rule's count, and 8 of 14 groups on 8b-down at M = 16") {
+  using mma_lean::even_groups_per_split;
+  CHECK(even_groups_per_split(32, 4) == 4);    // already even: unchanged
+  CHECK(even_groups_per_split(112, 11) == 14);  // 11 splits (last: 2 groups) -> 8 splits; 14 is as near, the tie goes to 8
+  CHECK(even_groups_per_split(224, 11) == 14);  // 21 -> 16 splits
+  CHECK(even_groups_per_split(33, 4) == 3);     // 9 (last: 1 group) -> 11
+  CHECK(even_groups_per_split(7, 3) == 1);      // prime: 7 splits of 1 (7 groups in one block is past 2 x 3)
+  // On the GPU: v29 at M = 16 on 8b-down's K is v24 forced to 8 splits, bit for bit.
+  StreamHolder st;
+  DeviceData::Sets sets;
+  sets.int4 = 1;
+  DeviceData d(512, 14336, lab::DType::bf16, sets, 94, st.s);
+  const int M = 16;
+  const std::size_t bytes = static_cast<std::size_t>(M) * d.N() * 2;
+  std::vector<unsigned char> out24(bytes), out29(bytes);
+  for (auto [name, out] : {std::pair{"v24", &out24}, std::pair{"v29", &out29}}) {
+    Problem p = problem_for(d, M, WFormat::int4_sym);
+    if (std::string(name) == "v24") p.splits = 8;
+    const Step step = Registry::instance().find(name)->prepare(p);
+    REQUIRE(run_and_check(step, d, WFormat::int4_sym, M, d.gpu_reference(WFormat::int4_sym, st.s), st.s).pass);
+    LABS_CHECK(cudaMemcpy(out->data(), d.y(), bytes, cudaMemcpyDeviceToHost));
+  }
+  CHECK(std::memcmp(out24.data(), out29.data(), bytes) == 0);
+}
+
 TEST_CASE("v27 picks this session's grid winners (v26, v24, v25 among them), and the next in line on refusal") {
   auto pick = [](int M, int N, int K, WFormat f) { return Registry::instance().find("v27")->picks(shape_only(M, N, K, f)); };
   CHECK(pick(1, 4096, 4096, WFormat::int4_sym) == "v26");
@@ -304,13 +330,13 @@ TEST_CASE("v27 picks this session's grid winners (v26, v24, v25 among them), and
   CHECK_THROWS_AS(Registry::instance().find("v27")->prepare(forced), std::invalid_argument);
 }
 
-TEST_CASE("v20 ... v22, v24, v25, v28 under the lab's --splits: every split count is correct, and past G they refuse") {
+TEST_CASE("v20 ... v22, v24, v25, v28, v29 under the lab's --splits: every split count is correct, and past G they refuse") {
   StreamHolder st;
   const int N = 200, K = 1152;  // 9 groups: splits 1, 2, 4 (gps 5, 5, 3) and 9 all cut K differently
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 97, st.s);
-  for (const char* name : {"v20", "v21", "v22", "v24", "v25", "v28"}) {
+  for (const char* name : {"v20", "v21", "v22", "v24", "v25", "v28", "v29"}) {
     for (int splits : {1, 2, 4, 9})
       for (int M : {1, 3, 16}) {
         Problem p = problem_for(d, M, WFormat::int4_sym);
@@ -368,13 +394,13 @@ TEST_CASE("v26 stages x differently from v19 but adds the same numbers in the sa
   }
 }
 
-TEST_CASE("a target shape at full size: v3 ... v28 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3 ... v29 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
