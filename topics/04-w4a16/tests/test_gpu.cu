@@ -266,7 +266,9 @@ TEST_CASE("v28 adds the cluster's partials in v24's order: bitwise v24's output 
       for (int splits : {2, 4, 8, 11, 16}) {
         const std::size_t bytes = static_cast<std::size_t>(M) * d.N() * 2;
         std::vector<unsigned char> out24(bytes), out28(bytes);
-        for (auto [name, out] : {std::pair{"v24", &out24}, std::pair{"v28", &out28}}) {
+        for (const auto& run : {std::pair{"v24", &out24}, std::pair{"v28", &out28}}) {
+          const char* name = run.first;
+          std::vector<unsigned char>* out = run.second;
           Problem p = problem_for(d, M, f);
           p.splits = splits;
           const Step step = Registry::instance().find(name)->prepare(p);
@@ -298,7 +300,9 @@ TEST_CASE("v29's splits divide G: the nearest divisor of the rule's count, and 8
   const int M = 16;
   const std::size_t bytes = static_cast<std::size_t>(M) * d.N() * 2;
   std::vector<unsigned char> out24(bytes), out29(bytes);
-  for (auto [name, out] : {std::pair{"v24", &out24}, std::pair{"v29", &out29}}) {
+  for (const auto& run : {std::pair{"v24", &out24}, std::pair{"v29", &out29}}) {
+    const char* name = run.first;
+    std::vector<unsigned char>* out = run.second;
     Problem p = problem_for(d, M, WFormat::int4_sym);
     if (std::string(name) == "v24") p.splits = 8;
     const Step step = Registry::instance().find(name)->prepare(p);
@@ -382,7 +386,9 @@ TEST_CASE("v26 stages x differently from v19 but adds the same numbers in the sa
       if (hc.K == 14336 && M > 2) continue;  // x[M][14336] beside the rings fits in shared memory up to M = 2
       const std::size_t bytes = static_cast<std::size_t>(M) * d.N() * 2;
       std::vector<unsigned char> out19(bytes), out26(bytes);
-      for (auto [name, out] : {std::pair{"v19", &out19}, std::pair{"v26", &out26}}) {
+      for (const auto& run : {std::pair{"v19", &out19}, std::pair{"v26", &out26}}) {
+        const char* name = run.first;  // named, not a structured binding: C++17 lambdas (INFO) cannot capture those
+        std::vector<unsigned char>* out = run.second;
         const Step step = Registry::instance().find(name)->prepare(problem_for(d, M, WFormat::int4_sym));
         INFO(name, " N=", hc.N, " K=", hc.K, " M=", M);
         REQUIRE(run_and_check(step, d, WFormat::int4_sym, M, d.gpu_reference(WFormat::int4_sym, st.s), st.s).pass);
