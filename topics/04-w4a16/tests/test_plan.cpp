@@ -6,6 +6,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "kernels/even_splits.hpp"
 #include "lab_plan.hpp"
 
 using namespace w4a16;
@@ -61,4 +62,22 @@ TEST_CASE("quick plan, custom shape and filters") {
   PlanRequest bad = all_versions();
   bad.shapes = {"8b-nope"};
   CHECK_THROWS_AS(make_plan(bad), std::invalid_argument);
+}
+
+TEST_CASE("v29's split rule: the nearest divisor of G to the rule's split count, ties to fewer splits") {
+  using mma_lean::even_groups_per_split;
+  CHECK(even_groups_per_split(32, 4) == 4);     // 8 splits divide 32: unchanged
+  CHECK(even_groups_per_split(112, 11) == 14);  // 8b-down, M = 16: 11 splits (last: 2 groups) -> 8 (14 is as near)
+  CHECK(even_groups_per_split(224, 11) == 14);  // 70b-down, M = 16: 21 -> 16 splits
+  CHECK(even_groups_per_split(33, 4) == 3);     // 9 splits (last: 1 group) -> 11
+  CHECK(even_groups_per_split(7, 3) == 1);      // prime G: 7 splits of 1; one block of 7 is past 2 x 3
+  CHECK(even_groups_per_split(64, 8) == 8);
+  for (int G : {1, 2, 9, 33, 112, 224, 227})  // whatever it picks divides G and stays within 2 x the rule
+    for (int gps = 1; gps <= G; ++gps) {
+      const int e = even_groups_per_split(G, gps);
+      INFO("G=", G, " gps=", gps, " -> ", e);
+      CHECK(e >= 1);
+      CHECK((G % e == 0 || e == gps));
+      CHECK(e <= 2 * gps);
+    }
 }
