@@ -37,7 +37,8 @@ struct MmaLeanFeatures {
   /// (x at most 28 KB per block) instead of v5's plan. The kernels are v21's.
   static constexpr bool kSweptPlanSmallM = kVersion >= 22;
   /// Warps per block, side by side in N (two n-tiles each): 4 = v5's 64 columns; v24 8 (128
-  /// columns), v25 16 (256): x staged once per block feeds 2x / 4x the weights.
+  /// columns, and v28, v29, which are built on v24), v25 16 (256): x staged once per block feeds
+  /// 2x / 4x the weights.
   static constexpr int kWarps = kVersion == 24 || kVersion == 28 || kVersion == 29 ? 8 : kVersion == 25 ? 16 : 4;
   /// v29: v24 with the rule's split moved to the nearest split count that divides G (no short
   /// last split).
