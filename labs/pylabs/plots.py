@@ -352,7 +352,8 @@ def _bytes_label(b: float) -> str:
 
 
 SWEEP_STYLE = {sweeps.MEMCPY_SWEEP: ("cudaMemcpyAsync", "o", LAB_COLOR),
-               sweeps.KERNEL_SWEEP: ("16-byte copy kernel", "s", "#2ca02c")}
+               sweeps.KERNEL_SWEEP: ("16-byte copy kernel", "s", "#2ca02c"),
+               sweeps.READ_SWEEP: ("16-byte read-only kernel (bytes read)", "^", "#9467bd")}
 
 
 def plot_copy_vs_size(rows: List[Row], lab: str, path: str) -> Optional[str]:
@@ -384,7 +385,7 @@ def plot_copy_vs_size(rows: List[Row], lab: str, path: str) -> Optional[str]:
         ax.set_xticks(ticks)
         ax.set_xticklabels([_bytes_label(t) for t in ticks], rotation=30, ha="right")
         ax.minorticks_off()
-        ax.set_xlabel("bytes moved per copy (read + write = 2 x buffer)")
+        ax.set_xlabel("bytes moved per sample (copy: read + write = 2 x buffer; read kernel: bytes read)")
         ax.grid(True, which="both", linewidth=0.3)
         ax.legend(fontsize=7, loc="upper left")
     rate_ax.set_ylabel("achieved GB/s (bytes moved / median time)")

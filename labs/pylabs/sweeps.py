@@ -1,7 +1,8 @@
 """Topic 00's copy-size sweeps and timing floor, read from the journal.
 
 lab-00-machine writes one cold row per buffer size for `d2d-copy-sweep` (cudaMemcpyAsync) and
-`d2d-copy-kernel-sweep` (our 16-byte copy kernel), and one row for `floor-empty-cold` (one empty
+`d2d-copy-kernel-sweep` (our 16-byte copy kernel) and `read-kernel-sweep` (a kernel that only
+reads, the ceiling of read-bound labs), and one row for `floor-empty-cold` (one empty
 kernel, L2 flushed). From them: the points of the copy-vs-size plot, and the time a plain device
 copy takes to move as many bytes as a given lab row, so a short kernel can be judged against a
 copy of its own size instead of the 2 GiB copy's rate.
@@ -18,7 +19,8 @@ from .journal import Row, gpu_name, median_ms
 
 MEMCPY_SWEEP = "d2d-copy-sweep"
 KERNEL_SWEEP = "d2d-copy-kernel-sweep"
-SWEEP_VARIANTS = (MEMCPY_SWEEP, KERNEL_SWEEP)
+READ_SWEEP = "read-kernel-sweep"  # bytes moved = bytes read (1 x buffer): the read-bound labs' ceiling
+SWEEP_VARIANTS = (MEMCPY_SWEEP, KERNEL_SWEEP, READ_SWEEP)
 FLOOR_COLD = "floor-empty-cold"
 
 

@@ -26,6 +26,12 @@ def sweep_row(variant, buffer_bytes, median, **kw):
     return row(variant, median, lab=LAB, workload=wl, bytes_=2.0 * buffer_bytes, **kw)
 
 
+def read_row(buffer_bytes, median, **kw):
+    """A read-sweep row as lab-00-machine writes it: bytes moved = bytes read = 1 x buffer."""
+    wl = {"op": "d2d-read", "bytes_per_buffer": buffer_bytes, "dtype": "fp32"}
+    return row("read-kernel-sweep", median, lab=LAB, workload=wl, bytes_=1.0 * buffer_bytes, **kw)
+
+
 def floor_row(median, l2="cold", **kw):
     wl = {"op": "empty-kernel", "kernels": 1, "dtype": "none"}
     return row(f"floor-empty-{l2}", median, lab=LAB, workload=wl, l2=l2, bytes_=0.0, **kw)
@@ -38,6 +44,7 @@ MEMCPY = ((256 * KIB, 0.008), (512 * KIB, 0.010), (1024 * KIB, 0.016))
 def base_rows():
     rows = [sweep_row("d2d-copy-sweep", b, ms) for b, ms in MEMCPY]
     rows += [sweep_row("d2d-copy-kernel-sweep", b, ms * 2) for b, ms in MEMCPY]
+    rows += [read_row(b, ms / 2) for b, ms in MEMCPY]
     rows.append(floor_row(0.005))
     rows.append(floor_row(0.002, l2="warm"))
     rows.append(row("d2d-copy-hbm", 2.0, lab=LAB, workload={"op": "d2d-copy", "bytes_per_buffer": 1 << 30,
@@ -61,6 +68,8 @@ class SweepTest(unittest.TestCase):
         self.assertEqual(sweeps.sweep_points(rows, GPU), [(2.0 * b, ms) for b, ms in MEMCPY])
         kernel = sweeps.sweep_points(rows, GPU, sweeps.KERNEL_SWEEP)
         self.assertEqual([ms for _, ms in kernel], [0.016, 0.020, 0.032])
+        read = sweeps.sweep_points(rows, GPU, sweeps.READ_SWEEP)  # x = bytes read, not 2 x buffer
+        self.assertEqual(read, [(1.0 * b, ms / 2) for b, ms in MEMCPY])
 
     def test_copy_time_is_exact_at_a_measured_size(self):
         rows = self.read(base_rows())
@@ -110,13 +119,14 @@ class SweepTest(unittest.TestCase):
         rows = self.read(base_rows())
         gpu, series, floor, copy_gbps = plots.copy_vs_size_data(rows, LAB)
         self.assertEqual(gpu, GPU)
-        self.assertEqual(set(series), {"d2d-copy-sweep", "d2d-copy-kernel-sweep"})
+        self.assertEqual(set(series), {"d2d-copy-sweep", "d2d-copy-kernel-sweep", "read-kernel-sweep"})
         self.assertEqual(floor, 0.005)
         self.assertAlmostEqual(copy_gbps, 1000.0)  # 2e9 B / 2 ms
         _, panels = plots.bar_panels(rows, LAB)
         labels = {label for _, _, bars in panels for label, _, _ in bars}
         self.assertNotIn("d2d-copy-sweep", labels)
         self.assertNotIn("d2d-copy-kernel-sweep", labels)
+        self.assertNotIn("read-kernel-sweep", labels)
         self.assertIn("d2d-copy-hbm", labels)
 
     @unittest.skipUnless(HAVE_MPL, "matplotlib not installed for this python3")

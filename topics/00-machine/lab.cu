@@ -71,6 +71,8 @@ const std::vector<Measurement>& measurements() {
        nullptr, L2Mode::cold, false, true},
       {"d2d-copy-kernel-sweep", "the same sizes by the 16-byte vector copy kernel, one row per size (GB/s)", nullptr,
        L2Mode::cold, false, true},
+      {"read-kernel-sweep", "the same sizes only read, by a 16-byte vector sum kernel, one row per size (GB/s of bytes "
+       "read): the ceiling of a read-bound kernel of that size", nullptr, L2Mode::cold, false, true},
       {"cublas-bf16-gemm", "cuBLAS dense bf16 GEMM, fp32 accumulate, 8192^3, random data (TFLOP/s)",
        &C::bf16_tflops, L2Mode::cold, true},
   };
@@ -121,6 +123,7 @@ std::optional<double> dispatch(const std::string& v, machine::Context& ctx) {
   if (v == "floor-empty-warm") return machine::floor_empty(ctx, lab::L2Mode::warm);
   if (v == "d2d-copy-sweep") return machine::d2d_copy_sweep(ctx);
   if (v == "d2d-copy-kernel-sweep") return machine::d2d_copy_kernel_sweep(ctx);
+  if (v == "read-kernel-sweep") return machine::read_kernel_sweep(ctx);
 #if defined(LABS_BACKEND_CUDA)
   if (v == "cublas-bf16-gemm") return machine::cublas_bf16_gemm(ctx);
 #endif
@@ -242,12 +245,12 @@ int run_lab(int argc, char** argv) {
       ->check(lab::positive());
   CLI::Option* max_opt =
       app.add_option("--sweep-max-mib", sweep_max_mib,
-                     "largest buffer of the copy sweeps: 256 KiB, 512 KiB, ... doubling up to this many MiB "
+                     "largest buffer of the copy and read sweeps: 256 KiB, 512 KiB, ... doubling up to this many MiB "
                      "(default 1024; --quick 64)")
           ->check(lab::positive());
   // A sweep row's command must rerun that one row: --sweep-kib names its size (sizes start
   // below 1 MiB, hence KiB).
-  app.add_option("--sweep-kib", sweep_kib, "run the copy sweeps at this one buffer size, in KiB, instead")
+  app.add_option("--sweep-kib", sweep_kib, "run the copy and read sweeps at this one buffer size, in KiB, instead")
       ->check(lab::positive())
       ->excludes(max_opt);
   if (auto rc = cli.parse(argc, argv)) return *rc;

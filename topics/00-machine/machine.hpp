@@ -74,6 +74,8 @@ std::optional<double> floor_empty(Context& ctx, lab::L2Mode mode);  ///< us for 
 /// One row per size of ctx.sizes.sweep_bytes, cold; returns the GB/s of the largest size.
 std::optional<double> d2d_copy_sweep(Context& ctx);        ///< cudaMemcpyAsync
 std::optional<double> d2d_copy_kernel_sweep(Context& ctx); ///< the 16-byte vector copy kernel
+/// The same sizes read (not copied) by a 16-byte vector kernel: bytes = bytes read (read_sweep.cu).
+std::optional<double> read_kernel_sweep(Context& ctx);
 std::optional<double> cublas_bf16_gemm(Context& ctx);      ///< TFLOP/s, cuBLAS, cold (CUDA only)
 
 // ---- pieces the tests reach directly --------------------------------------------------------
@@ -123,6 +125,24 @@ enum class CopyBy { memcpy, kernel };
 /// and checks exactly those `bytes` of dst. `blocks`: copy_kernel's grid (CopyBy::kernel).
 lab::Case copy_sweep_case(std::shared_ptr<const CopyBuffers> buf, std::size_t bytes, CopyBy by, unsigned blocks,
                           cudaStream_t check_stream);
+
+/// The read sweep's buffer: src filled with pattern_word(i, seed), one 64-bit sum per block of
+/// the read kernel's persistent grid of `blocks`.
+struct ReadBuffer {
+  lab::DeviceBytes src, block_sums;
+  std::uint32_t seed;
+  unsigned blocks;
+  ReadBuffer(std::size_t bytes, std::uint32_t seed, unsigned grid, cudaStream_t s);
+};
+/// The read kernel's grid: SMs x resident blocks per SM.
+unsigned read_kernel_blocks(int sms);
+/// Sums the first `bytes` (a multiple of 16) of buf.src into buf.block_sums.
+void read_kernel(const ReadBuffer& buf, std::size_t bytes, cudaStream_t s);
+/// The read rows' check: the block sums add up to `expected` exactly; syncs s.
+lab::CheckResult read_sum_check(const ReadBuffer& buf, unsigned long long expected, std::size_t bytes, cudaStream_t s);
+/// One size of the read sweep (a whole number of KiB, at most the buffer): reads the first
+/// `bytes`; its check compares the sum with the pattern's, computed once from the formula.
+lab::Case read_sweep_case(std::shared_ptr<const ReadBuffer> buf, std::size_t bytes, cudaStream_t check_stream);
 
 #if defined(LABS_BACKEND_CUDA)
 /// C = A B in bf16 with fp32 accumulation through cublasGemmEx (column-major, n x n).

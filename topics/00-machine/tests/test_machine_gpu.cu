@@ -1,7 +1,8 @@
 /// @file test_machine_gpu.cu
 /// GPU tests of topic 00's checks: each must pass on a correct result and fail on a broken
 /// one (a corrupted word, a short copy, a missing launch, a wrong GEMM element, NaN), including
-/// the checks of the timing-floor rows and of the copy sweeps' sub-range copies.
+/// the checks of the timing-floor rows, of the copy sweeps' sub-range copies and of the read
+/// sweep's sums.
 #include <doctest/doctest.h>
 
 #include <cstring>
@@ -149,6 +150,37 @@ TEST_CASE("a copy sweep size copies and checks exactly its bytes of buffers allo
   }
   CHECK_THROWS_AS(machine::copy_sweep_case(buf, 2 * full, machine::CopyBy::memcpy, blocks, s), std::invalid_argument);
   CHECK_THROWS_AS(machine::copy_sweep_case(buf, 1000, machine::CopyBy::memcpy, blocks, s), std::invalid_argument);
+}
+
+TEST_CASE("a read sweep size sums exactly its bytes, and its check catches a short read, no read and other data") {
+  const cudaStream_t s = test_stream();
+  const std::size_t full = std::size_t{1} << 20, bytes = std::size_t{256} << 10;
+  const unsigned blocks = machine::read_kernel_blocks(lab::query_gpu(0).sms);
+  auto buf = std::make_shared<const machine::ReadBuffer>(full, 23, blocks, s);
+  const lab::Case c = machine::read_sweep_case(buf, bytes, s);
+  CHECK(c.variant == "read-kernel-sweep");
+  CHECK(c.workload_flags == "--sweep-kib 256");
+  CHECK(c.bytes == 1.0 * bytes);  // read once: no write in the byte model
+  c.poison(s);
+  c.run(s);
+  const lab::CheckResult ok = c.check();
+  CHECK_MESSAGE(ok.pass, ok.summary());
+  CHECK(ok.n == bytes / 4);
+  c.poison(s);  // the per-block sums are 0xFF.. bytes: as if the kernel never ran
+  CHECK_FALSE(c.check().pass);
+  c.poison(s);
+  machine::read_kernel(*buf, bytes - 16, s);  // one vector short
+  CHECK_FALSE(c.check().pass);
+  c.poison(s);
+  machine::read_kernel(*buf, bytes + 16, s);  // one vector past the range
+  CHECK_FALSE(c.check().pass);
+  // The same bytes with another pattern: the oracle is the formula, not the buffer it reads.
+  machine::fill_pattern(buf->src.get(), bytes, 24, s);
+  c.poison(s);
+  c.run(s);
+  CHECK_FALSE(c.check().pass);
+  CHECK_THROWS_AS(machine::read_sweep_case(buf, 2 * full, s), std::invalid_argument);
+  CHECK_THROWS_AS(machine::read_sweep_case(buf, 1000, s), std::invalid_argument);
 }
 
 #if defined(LABS_BACKEND_CUDA)
