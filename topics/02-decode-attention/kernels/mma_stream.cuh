@@ -5,7 +5,10 @@
 /// compiled once per version; the versions differ only in how the split combine's ticket is
 /// published (kAcqRelTicket: v7 fences with `__threadfence()`, v9 and v10 use one acq_rel
 /// atomic) and in the cache hints of the K/V loads (kHint: v7 and v9 the evict_first bundle, v10
-/// none; the single hints are for the A/B of README exercise 8).
+/// none; the single hints are for the A/B of README exercise 8) and in how the last block of a
+/// split reads the partials (kOneTripCombine: v7-v10 stage every split's (m, l) in shared memory
+/// and then read the accumulators, two dependent L2 round trips; v12 issues the (m, l) and the
+/// accumulator loads of up to kCombineChunk splits together and merges them online, one trip).
 #pragma once
 
 #include <stdexcept>
@@ -92,7 +95,51 @@ static_assert(kMaxSplits * kGqaGroup * 2 <= kV7AccFloats, "split (m, l) fit over
 /// in flight plus 32 accumulators and 16 words of q do not fit the 128 that 4 blocks allow
 /// (ptxas spills ~110 bytes there). 12 warps x 8 KiB = 96 KiB in flight per SM, about 3x
 /// what Little's law asks at 4.5 TB/s and ~1 us loaded latency.
-template <class T, int kHint, bool kAcqRelTicket>
+/// v12's combine: the (m, l) pair and the 4 accumulators of this many splits are loaded before
+/// any is used (8 x (2 + 4) floats in registers), so a combine of up to 8 splits is one L2 round
+/// trip and one of 32 splits four, against v10's 1 + ceil(splits / 16).
+inline constexpr int kCombineChunk = 8;
+
+/// The last block's merge of every split's partial, for head h and dims c..c+3, in one pass:
+/// each chunk's loads are issued together, then folded into a running (max, sum, acc) with the
+/// usual rescale. Splits are folded in order, so the result is the same on every run.
+/// A split whose max is -inf (only masked keys) has weight 0 and is skipped.
+__device__ __forceinline__ void combine_one_trip(const SplitArgs& sp, size_t bh, int h, int c, float& l_all,
+                                                 float4& acc) {
+  const float* ml = sp.partial_ml + (bh * sp.splits * kGqaGroup + h) * 2;
+  const float* po = sp.partial_o + (bh * sp.splits * kGqaGroup + h) * kHeadDim + c;
+  float m_all = -INFINITY;
+  l_all = 0.f;
+  acc = make_float4(0.f, 0.f, 0.f, 0.f);
+  for (int x0 = 0; x0 < sp.splits; x0 += kCombineChunk) {
+    float ms[kCombineChunk], ls[kCombineChunk];
+    float4 os[kCombineChunk];
+#pragma unroll
+    for (int j = 0; j < kCombineChunk; ++j) {
+      if (x0 + j < sp.splits) {
+        const size_t x = static_cast<size_t>(x0 + j);
+        ms[j] = load_coherent(ml + x * kGqaGroup * 2);
+        ls[j] = load_coherent(ml + x * kGqaGroup * 2 + 1);
+        os[j] = load_coherent4(po + x * kGqaGroup * kHeadDim);
+      }
+    }
+#pragma unroll
+    for (int j = 0; j < kCombineChunk; ++j) {
+      if (x0 + j >= sp.splits || ms[j] == -INFINITY) continue;
+      const float m_new = fmaxf(m_all, ms[j]);
+      const float a = exp2f(m_all - m_new);  // 0 while m_all is -inf (nothing folded yet)
+      const float w = exp2f(ms[j] - m_new);
+      l_all = l_all * a + w * ls[j];
+      acc.x = acc.x * a + w * os[j].x;
+      acc.y = acc.y * a + w * os[j].y;
+      acc.z = acc.z * a + w * os[j].z;
+      acc.w = acc.w * a + w * os[j].w;
+      m_all = m_new;
+    }
+  }
+}
+
+template <class T, int kHint, bool kAcqRelTicket, bool kOneTripCombine = false>
 __global__ void __launch_bounds__(kThreads, 3)
     mma_stream_kernel(const T* __restrict__ q, const T* __restrict__ kc, const T* __restrict__ vc,
                          T* __restrict__ out, int S, int S_alloc, int Hq, int Hkv, SplitArgs sp, float scale_log2) {
@@ -267,6 +314,21 @@ __global__ void __launch_bounds__(kThreads, 3)
   if (s_flag == 0u) return;
   if constexpr (!kAcqRelTicket) __threadfence();  // order the last block's reads after every other block's count (acquire)
 
+  if constexpr (kOneTripCombine) {
+    constexpr int kThreadsPerHead = kThreads / kGqaGroup;
+    const int h = tid / kThreadsPerHead, c = (tid % kThreadsPerHead) * 4;
+    T* dst = out + (static_cast<size_t>(b) * Hq + kvh * kGqaGroup + h) * kHeadDim + c;
+    float l_all;
+    float4 acc;
+    combine_one_trip(sp, bh, h, c, l_all, acc);
+    const float inv = 1.f / l_all;
+    dst[0] = Elem<T>::from_float(acc.x * inv);
+    dst[1] = Elem<T>::from_float(acc.y * inv);
+    dst[2] = Elem<T>::from_float(acc.z * inv);
+    dst[3] = Elem<T>::from_float(acc.w * inv);
+    if (tid == 0) sp.counters[bh] = 0u;  // ready for the next launch
+    return;
+  }
   float* s_ml = scratch;  // [splits][G][2]
   const float* ml = sp.partial_ml + bh * sp.splits * kGqaGroup * 2;
   for (int x = tid; x < sp.splits * kGqaGroup * 2; x += kThreads) s_ml[x] = load_coherent(ml + x);
@@ -298,10 +360,10 @@ __global__ void __launch_bounds__(kThreads, 3)
   if (tid == 0) sp.counters[bh] = 0u;  // ready for the next launch
 }
 
-template <class T, int kHint, bool kAcqRelTicket>
+template <class T, int kHint, bool kAcqRelTicket, bool kOneTripCombine>
 void prepare_typed(const DeviceProblem& p, Runner& r) {
   const Shape s = p.shape;
-  auto kernel = mma_stream_kernel<T, kHint, kAcqRelTicket>;
+  auto kernel = mma_stream_kernel<T, kHint, kAcqRelTicket, kOneTripCombine>;
   int sms = 0, per_sm = 0;
   occupancy_of(kernel, 0, &sms, &per_sm);
   const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kV7BlockKeys, s.splits);
@@ -324,7 +386,7 @@ void prepare_typed(const DeviceProblem& p, Runner& r) {
 /// Validates the shape and builds the runner of the version called `name`; kEvictFirst is the
 /// version's default for the K/V loads (the hint bundle or none), which DECODE02_V7_L2_HINT can
 /// override with any LoadHint (l2_hint).
-template <bool kAcqRelTicket, bool kEvictFirst>
+template <bool kAcqRelTicket, bool kEvictFirst, bool kOneTripCombine = false>
 Runner prepare(const DeviceProblem& p, const char* name) {
   const Shape s = p.shape;
 #if defined(LABS_BACKEND_CUDA)
@@ -335,11 +397,11 @@ Runner prepare(const DeviceProblem& p, const char* name) {
   dispatch_dtype(s.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     switch (hint) {
-      case kHintBundle: prepare_typed<T, kHintBundle, kAcqRelTicket>(p, r); break;
-      case kHintPrefetch256: prepare_typed<T, kHintPrefetch256, kAcqRelTicket>(p, r); break;
-      case kHintNoL1: prepare_typed<T, kHintNoL1, kAcqRelTicket>(p, r); break;
-      case kHintEvictFirstOnly: prepare_typed<T, kHintEvictFirstOnly, kAcqRelTicket>(p, r); break;
-      default: prepare_typed<T, kHintNone, kAcqRelTicket>(p, r);
+      case kHintBundle: prepare_typed<T, kHintBundle, kAcqRelTicket, kOneTripCombine>(p, r); break;
+      case kHintPrefetch256: prepare_typed<T, kHintPrefetch256, kAcqRelTicket, kOneTripCombine>(p, r); break;
+      case kHintNoL1: prepare_typed<T, kHintNoL1, kAcqRelTicket, kOneTripCombine>(p, r); break;
+      case kHintEvictFirstOnly: prepare_typed<T, kHintEvictFirstOnly, kAcqRelTicket, kOneTripCombine>(p, r); break;
+      default: prepare_typed<T, kHintNone, kAcqRelTicket, kOneTripCombine>(p, r);
     }
   });
   return r;
