@@ -6,9 +6,11 @@
 /// published (kAcqRelTicket: v7 fences with `__threadfence()`, v9 and v10 use one acq_rel
 /// atomic) and in the cache hints of the K/V loads (kHint: v7 and v9 the evict_first bundle, v10
 /// none; the single hints are for the A/B of README exercise 8) and in how the last block of a
-/// split reads the partials (kOneTripCombine: v7-v10 stage every split's (m, l) in shared memory
+/// split reads the partials (kCombine: v7-v10 stage every split's (m, l) in shared memory
 /// and then read the accumulators, two dependent L2 round trips; v12 issues the (m, l) and the
-/// accumulator loads of up to kCombineChunk splits together and merges them online, one trip).
+/// accumulator loads of up to kCombineChunk splits together and merges them online, one trip;
+/// v13 gives each head a warp, whose lanes find the max with shuffles while the first
+/// accumulators are already in flight).
 #pragma once
 
 #include <stdexcept>
@@ -139,7 +141,73 @@ __device__ __forceinline__ void combine_one_trip(const SplitArgs& sp, size_t bh,
   }
 }
 
-template <class T, int kHint, bool kAcqRelTicket, bool kOneTripCombine = false>
+/// How the last block of a split reads and merges the partials.
+enum CombineKind : int {
+  kCombineTwoTrips = 0,     ///< v7-v10: (m, l) to shared memory, barrier, max, then the accumulators
+  kCombineOneTrip = 1,      ///< v12: combine_one_trip
+  kCombineWarpPerHead = 2,  ///< v13: combine_warp_per_head
+};
+
+/// v13's combine: warp h merges head h; lane i holds dims 4i..4i+3. The first kWarpChunk
+/// splits' accumulators are loaded before the (m, l) pairs (they do not depend on the max), so
+/// up to 16 splits take one L2 round trip and 32 take two; the max is a warp reduction over
+/// lane-strided (m, l) loads and every split's weight is computed at once by its own lane
+/// (broadcast with a shuffle), so there is no serial rescale chain (v12's cost at 32 splits).
+inline constexpr int kWarpChunk = 16;
+
+__device__ __forceinline__ void combine_warp_per_head(const SplitArgs& sp, size_t bh, int h, int lane, float& l_all,
+                                                      float4& acc) {
+  const float* ml = sp.partial_ml + (bh * sp.splits * kGqaGroup + h) * 2;  // split x at ml + x * G * 2
+  const float* po = sp.partial_o + (bh * sp.splits * kGqaGroup + h) * kHeadDim + lane * 4;
+  constexpr size_t kMlStride = kGqaGroup * 2, kOStride = kGqaGroup * kHeadDim;
+  float4 os[kWarpChunk];
+#pragma unroll
+  for (int j = 0; j < kWarpChunk; ++j)
+    if (j < sp.splits) os[j] = load_coherent4(po + j * kOStride);
+  // Lane x holds split x's (m, l) for the first 32 splits; more splits only feed the max here.
+  float m_lane = -INFINITY, l_lane = 0.f;
+  if (lane < sp.splits) {
+    m_lane = load_coherent(ml + lane * kMlStride);
+    l_lane = load_coherent(ml + lane * kMlStride + 1);
+  }
+  float m_all = m_lane;
+  for (int x = lane + 32; x < sp.splits; x += 32) m_all = fmaxf(m_all, load_coherent(ml + x * kMlStride));
+  m_all = warp_max(m_all);
+  const float m_use = m_all == -INFINITY ? 0.f : m_all;  // all masked: weights 0, never NaN
+  l_all = 0.f;
+  acc = make_float4(0.f, 0.f, 0.f, 0.f);
+  for (int x0 = 0; x0 < sp.splits; x0 += 32) {
+    if (x0 > 0) {  // splits 32..: this chunk's (m, l), one per lane
+      m_lane = -INFINITY, l_lane = 0.f;
+      if (x0 + lane < sp.splits) {
+        m_lane = load_coherent(ml + (x0 + lane) * kMlStride);
+        l_lane = load_coherent(ml + (x0 + lane) * kMlStride + 1);
+      }
+    }
+    const float w_lane = m_lane == -INFINITY ? 0.f : exp2f(m_lane - m_use);
+    l_all += w_lane * l_lane;
+    for (int j0 = 0; j0 < 32 && x0 + j0 < sp.splits; j0 += kWarpChunk) {
+      if (x0 + j0 > 0) {  // the first chunk was loaded before the max
+#pragma unroll
+        for (int j = 0; j < kWarpChunk; ++j)
+          if (x0 + j0 + j < sp.splits) os[j] = load_coherent4(po + (x0 + j0 + j) * kOStride);
+      }
+#pragma unroll
+      for (int j = 0; j < kWarpChunk; ++j) {
+        const float w = __shfl_sync(0xffffffffu, w_lane, j0 + j);
+        if (x0 + j0 + j < sp.splits) {
+          acc.x += w * os[j].x;
+          acc.y += w * os[j].y;
+          acc.z += w * os[j].z;
+          acc.w += w * os[j].w;
+        }
+      }
+    }
+  }
+  l_all = warp_sum(l_all);
+}
+
+template <class T, int kHint, bool kAcqRelTicket, int kCombine = kCombineTwoTrips>
 __global__ void __launch_bounds__(kThreads, 3)
     mma_stream_kernel(const T* __restrict__ q, const T* __restrict__ kc, const T* __restrict__ vc,
                          T* __restrict__ out, int S, int S_alloc, int Hq, int Hkv, SplitArgs sp, float scale_log2) {
@@ -314,7 +382,21 @@ __global__ void __launch_bounds__(kThreads, 3)
   if (s_flag == 0u) return;
   if constexpr (!kAcqRelTicket) __threadfence();  // order the last block's reads after every other block's count (acquire)
 
-  if constexpr (kOneTripCombine) {
+  if constexpr (kCombine == kCombineWarpPerHead) {
+    static_assert(kV7Warps == kGqaGroup && kHeadDim == 32 * 4, "one warp per head, 4 dims per lane");
+    float l_all;
+    float4 acc;
+    combine_warp_per_head(sp, bh, warp, lane, l_all, acc);
+    const float inv = 1.f / l_all;
+    T* dst = out + (static_cast<size_t>(b) * Hq + kvh * kGqaGroup + warp) * kHeadDim + lane * 4;
+    dst[0] = Elem<T>::from_float(acc.x * inv);
+    dst[1] = Elem<T>::from_float(acc.y * inv);
+    dst[2] = Elem<T>::from_float(acc.z * inv);
+    dst[3] = Elem<T>::from_float(acc.w * inv);
+    if (tid == 0) sp.counters[bh] = 0u;  // ready for the next launch
+    return;
+  }
+  if constexpr (kCombine == kCombineOneTrip) {
     constexpr int kThreadsPerHead = kThreads / kGqaGroup;
     const int h = tid / kThreadsPerHead, c = (tid % kThreadsPerHead) * 4;
     T* dst = out + (static_cast<size_t>(b) * Hq + kvh * kGqaGroup + h) * kHeadDim + c;
@@ -360,10 +442,10 @@ __global__ void __launch_bounds__(kThreads, 3)
   if (tid == 0) sp.counters[bh] = 0u;  // ready for the next launch
 }
 
-template <class T, int kHint, bool kAcqRelTicket, bool kOneTripCombine>
+template <class T, int kHint, bool kAcqRelTicket, int kCombine>
 void prepare_typed(const DeviceProblem& p, Runner& r) {
   const Shape s = p.shape;
-  auto kernel = mma_stream_kernel<T, kHint, kAcqRelTicket, kOneTripCombine>;
+  auto kernel = mma_stream_kernel<T, kHint, kAcqRelTicket, kCombine>;
   int sms = 0, per_sm = 0;
   occupancy_of(kernel, 0, &sms, &per_sm);
   const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kV7BlockKeys, s.splits);
@@ -386,7 +468,7 @@ void prepare_typed(const DeviceProblem& p, Runner& r) {
 /// Validates the shape and builds the runner of the version called `name`; kEvictFirst is the
 /// version's default for the K/V loads (the hint bundle or none), which DECODE02_V7_L2_HINT can
 /// override with any LoadHint (l2_hint).
-template <bool kAcqRelTicket, bool kEvictFirst, bool kOneTripCombine = false>
+template <bool kAcqRelTicket, bool kEvictFirst, int kCombine = kCombineTwoTrips>
 Runner prepare(const DeviceProblem& p, const char* name) {
   const Shape s = p.shape;
 #if defined(LABS_BACKEND_CUDA)
@@ -397,11 +479,11 @@ Runner prepare(const DeviceProblem& p, const char* name) {
   dispatch_dtype(s.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     switch (hint) {
-      case kHintBundle: prepare_typed<T, kHintBundle, kAcqRelTicket, kOneTripCombine>(p, r); break;
-      case kHintPrefetch256: prepare_typed<T, kHintPrefetch256, kAcqRelTicket, kOneTripCombine>(p, r); break;
-      case kHintNoL1: prepare_typed<T, kHintNoL1, kAcqRelTicket, kOneTripCombine>(p, r); break;
-      case kHintEvictFirstOnly: prepare_typed<T, kHintEvictFirstOnly, kAcqRelTicket, kOneTripCombine>(p, r); break;
-      default: prepare_typed<T, kHintNone, kAcqRelTicket, kOneTripCombine>(p, r);
+      case kHintBundle: prepare_typed<T, kHintBundle, kAcqRelTicket, kCombine>(p, r); break;
+      case kHintPrefetch256: prepare_typed<T, kHintPrefetch256, kAcqRelTicket, kCombine>(p, r); break;
+      case kHintNoL1: prepare_typed<T, kHintNoL1, kAcqRelTicket, kCombine>(p, r); break;
+      case kHintEvictFirstOnly: prepare_typed<T, kHintEvictFirstOnly, kAcqRelTicket, kCombine>(p, r); break;
+      default: prepare_typed<T, kHintNone, kAcqRelTicket, kCombine>(p, r);
     }
   });
   return r;

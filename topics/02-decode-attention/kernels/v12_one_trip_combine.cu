@@ -1,6 +1,6 @@
 /// @file v12_one_trip_combine.cu v10 with the split combine's partial reads in one L2 round trip: the last block loads every split's (m, l) and accumulators together and merges them online.
 ///
-/// **What changed from v10.** One thing, the `kOneTripCombine = true` instantiation of the shared
+/// **What changed from v10.** One thing, the `kCombine = kCombineOneTrip` instantiation of the shared
 /// body (kernels/mma_stream.cuh): the last block of a (sequence, KV head) no longer copies every
 /// split's (m, l) into shared memory, waits at a barrier, takes the max and only then loads the
 /// accumulators. Each thread loads the (m, l) and its 4 accumulator floats of up to 8 splits at
@@ -34,7 +34,7 @@
 namespace decode02 {
 namespace {
 
-Runner prepare_v12(const DeviceProblem& p) { return mma_stream::prepare<true, false, true>(p, "v12"); }
+Runner prepare_v12(const DeviceProblem& p) { return mma_stream::prepare<true, false, mma_stream::kCombineOneTrip>(p, "v12"); }
 
 DecodeVersion make_v12() {
   DecodeVersion v;

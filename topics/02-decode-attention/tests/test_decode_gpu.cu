@@ -157,19 +157,15 @@ TEST_CASE("the GPU reference agrees with the CPU oracle, and a split version wit
   }
 }
 
-TEST_CASE("v12's one-trip combine: every split count the plan can make matches the oracle, the same bits on every run") {
+TEST_CASE("v12's and v13's combines: every split count the plan can make matches the oracle, the same bits on every run") {
   // 41 tiles of 64 keys: forcing 1..41 splits gives 1..7, 9, 11, 14, 21 and 41 (splits are whole
-  // tiles), which cross the combine's 8-split chunks (9, 11, 14: 8 + a rest; 21: 16 + 5; 41:
-  // 40 + 1) and v10's unroll of 16.
+  // tiles), which cross v12's 8-split chunks (9, 11, 14: 8 + a rest; 21: 16 + 5; 41: 40 + 1),
+  // v13's 16-split loads and 32-split lanes (21: 16 + 5; 41: 32 + 9) and v10's unroll of 16.
   Stream st;
-  const DecodeVersion* v12 = DecodeRegistry::instance().find("v12");
   const DecodeVersion* v10 = DecodeRegistry::instance().find("v10");
-  REQUIRE(v12 != nullptr);
   REQUIRE(v10 != nullptr);
-  std::string why;
-  if (!lab::runnable_on(v12->info, lab::query_gpu(0), &why)) return;
-  DecodeFixture fx(shape_of(1, 2600, 2600 + 61, lab::DType::bf16), st.s);  // 41 tiles of 64 keys, last one short
-  const size_t n = fx.shape().B * fx.shape().Hq * fx.shape().D;
+  DecodeFixture fx(shape_of(1, 2600, 2600 + 61, lab::DType::bf16), st.s);
+  const size_t n = static_cast<size_t>(fx.shape().B) * fx.shape().Hq * fx.shape().D;
   auto output = [&] {
     std::vector<std::uint16_t> h(n);
     LABS_CHECK(cudaMemcpyAsync(h.data(), fx.problem(Layout::contiguous).out, n * sizeof(std::uint16_t),
@@ -177,38 +173,45 @@ TEST_CASE("v12's one-trip combine: every split count the plan can make matches t
     LABS_CHECK(cudaStreamSynchronize(st.s));
     return h;
   };
-  int differ_from_v10 = 0, last = 0;
-  std::vector<int> made;
-  for (int forced = 1; forced <= 41; ++forced) {
-    DeviceProblem p = fx.problem(Layout::contiguous);
-    p.shape.splits = forced;
-    const Runner r = v12->prepare(p);
-    const int splits = r.details.value("splits", 0);
-    CAPTURE(forced);
-    CAPTURE(splits);
-    REQUIRE(splits >= last);  // more asked, never fewer made
-    if (splits == last) continue;
-    last = splits;
-    made.push_back(splits);
-    fx.poison_output(st.s);
-    r.launch(st.s);
-    const lab::CheckResult c = fx.check_output();
-    CHECK_MESSAGE(c.pass, c.summary());
-    const std::vector<std::uint16_t> first = output();
-    for (int rep = 0; rep < 3; ++rep) {
+  for (const char* id : {"v12", "v13"}) {
+    const DecodeVersion* v = DecodeRegistry::instance().find(id);
+    REQUIRE(v != nullptr);
+    std::string why;
+    if (!lab::runnable_on(v->info, lab::query_gpu(0), &why)) continue;
+    int differ_from_v10 = 0, last = 0;
+    std::vector<int> made;
+    for (int forced = 1; forced <= 41; ++forced) {
+      DeviceProblem p = fx.problem(Layout::contiguous);
+      p.shape.splits = forced;
+      const Runner r = v->prepare(p);
+      const int splits = r.details.value("splits", 0);
+      CAPTURE(id);
+      CAPTURE(forced);
+      CAPTURE(splits);
+      REQUIRE(splits >= last);  // more asked, never fewer made
+      if (splits == last) continue;
+      last = splits;
+      made.push_back(splits);
       fx.poison_output(st.s);
       r.launch(st.s);
-      CHECK(output() == first);
+      const lab::CheckResult c = fx.check_output();
+      CHECK_MESSAGE(c.pass, c.summary());
+      const std::vector<std::uint16_t> first = output();
+      for (int rep = 0; rep < 3; ++rep) {
+        fx.poison_output(st.s);
+        r.launch(st.s);
+        CHECK(output() == first);
+      }
+      fx.poison_output(st.s);
+      v10->prepare(p).launch(st.s);
+      if (output() != first) ++differ_from_v10;
     }
-    fx.poison_output(st.s);
-    v10->prepare(p).launch(st.s);
-    if (output() != first) ++differ_from_v10;
+    CHECK(made == std::vector<int>{1, 2, 3, 4, 5, 6, 7, 9, 11, 14, 21, 41});
+    // Not required to be bitwise v10 (the rescale order differs), only within the tolerance:
+    // this says how often the last bits moved.
+    MESSAGE(id << " differs from v10 in some output bits at " << differ_from_v10 << " of " << made.size()
+               << " split counts");
   }
-  // Not required to be bitwise v10 (the rescale order differs), only within the tolerance:
-  // this says how often the last bits moved.
-  CHECK(made == std::vector<int>{1, 2, 3, 4, 5, 6, 7, 9, 11, 14, 21, 41});
-  MESSAGE("v12 differs from v10 in some output bits at " << differ_from_v10 << " of " << made.size()
-                                                         << " split counts");
 }
 
 TEST_CASE("deliberately wrong kernels are rejected by the check") {
