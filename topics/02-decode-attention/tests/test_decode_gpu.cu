@@ -209,7 +209,7 @@ TEST_CASE("v12's and v13's combines: every split count the plan can make matches
     CHECK(made == std::vector<int>{1, 2, 3, 4, 5, 6, 7, 9, 11, 14, 21, 41});
     // Not required to be bitwise v10 (the rescale order differs), only within the tolerance:
     // this says how often the last bits moved.
-    MESSAGE(id << " differs from v10 in some output bits at " << differ_from_v10 << " of " << made.size()
+    MESSAGE(std::string(id) << " differs from v10 in some output bits at " << differ_from_v10 << " of " << made.size()
                << " split counts");
   }
 }
