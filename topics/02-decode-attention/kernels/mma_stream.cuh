@@ -207,7 +207,30 @@ __device__ __forceinline__ void combine_warp_per_head(const SplitArgs& sp, size_
   l_all = warp_sum(l_all);
 }
 
-template <class T, int kHint, bool kAcqRelTicket, int kCombine = kCombineTwoTrips>
+/// v14's L2 prefetch: the warp's 16-key K and V tiles at key k (4 KiB each, contiguous rows),
+/// or the rows of them before `end`, handed to the copy engine with one
+/// `cp.async.bulk.prefetch.L2` each (sm_90). Nothing lands in registers or shared memory, so
+/// the prefetch distance costs no registers: the later `ld.global.nc` of the tile hits L2.
+template <class T>
+__device__ __forceinline__ void prefetch_tile_l2(const T* kbh, const T* vbh, int k, int end) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  const int rows = min(kV7WarpKeys, end - k);
+  if (rows <= 0) return;
+  const unsigned bytes = static_cast<unsigned>(rows) * kHeadDim * sizeof(T);  // a multiple of 16
+  asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;\n" ::"l"(kbh + static_cast<size_t>(k) * kHeadDim),
+               "r"(bytes)
+               : "memory");
+  asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;\n" ::"l"(vbh + static_cast<size_t>(k) * kHeadDim),
+               "r"(bytes)
+               : "memory");
+#else
+  (void)kbh, (void)vbh, (void)k, (void)end;
+#endif
+}
+
+/// kPrefetchTiles > 0 (v14): lane 0 of each warp keeps its tiles 1..kPrefetchTiles ahead in
+/// flight to L2 (prefetch_tile_l2); 0 (every other version): no such code.
+template <class T, int kHint, bool kAcqRelTicket, int kCombine = kCombineTwoTrips, int kPrefetchTiles = 0>
 __global__ void __launch_bounds__(kThreads, 3)
     mma_stream_kernel(const T* __restrict__ q, const T* __restrict__ kc, const T* __restrict__ vc,
                          T* __restrict__ out, int S, int S_alloc, int Hq, int Hkv, SplitArgs sp, float scale_log2) {
@@ -249,11 +272,19 @@ __global__ void __launch_bounds__(kThreads, 3)
   std::uint32_t kw[2][16], vw[4][8];
   int k0 = begin + warp * kV7WarpKeys;
   if (n_tiles > 0) v7_load_tile<kHint>(kw, vw, kbh, vbh, k0, end, g, t, policy, true, true);
+  if constexpr (kPrefetchTiles > 0) {
+    if (lane == 0)
+#pragma unroll
+      for (int d = 1; d <= kPrefetchTiles; ++d) prefetch_tile_l2(kbh, vbh, k0 + d * kV7BlockKeys, end);
+  }
 
   for (int i = 0; i < n_tiles; ++i) {
     const bool full = k0 + kV7WarpKeys <= end;
     const int k1 = k0 + kV7BlockKeys;
     const bool more = i + 1 < n_tiles;
+    if constexpr (kPrefetchTiles > 0) {
+      if (lane == 0) prefetch_tile_l2(kbh, vbh, k0 + (kPrefetchTiles + 1) * kV7BlockKeys, end);
+    }
 
     // q.K: two 8-key tiles, 8 k-steps each.
     float sc[2][4];
@@ -442,10 +473,10 @@ __global__ void __launch_bounds__(kThreads, 3)
   if (tid == 0) sp.counters[bh] = 0u;  // ready for the next launch
 }
 
-template <class T, int kHint, bool kAcqRelTicket, int kCombine>
+template <class T, int kHint, bool kAcqRelTicket, int kCombine, int kPrefetchTiles = 0>
 void prepare_typed(const DeviceProblem& p, Runner& r) {
   const Shape s = p.shape;
-  auto kernel = mma_stream_kernel<T, kHint, kAcqRelTicket, kCombine>;
+  auto kernel = mma_stream_kernel<T, kHint, kAcqRelTicket, kCombine, kPrefetchTiles>;
   int sms = 0, per_sm = 0;
   occupancy_of(kernel, 0, &sms, &per_sm);
   const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kV7BlockKeys, s.splits);
@@ -455,6 +486,7 @@ void prepare_typed(const DeviceProblem& p, Runner& r) {
   r.details = {{"splits", plan.splits},       {"keys_per_split", plan.keys_per_split},
                {"blocks_per_sm", per_sm},     {"sms", sms},
                {"l2_hint", load_hint_name(kHint)}};
+  if (kPrefetchTiles > 0) r.details["l2_prefetch_tiles"] = kPrefetchTiles;
   r.launch = [p, s, sp, kernel](cudaStream_t stream) {
     const dim3 grid(sp.splits, s.Hkv, s.B);
     kernel<<<grid, kThreads, 0, stream>>>(static_cast<const T*>(p.q), static_cast<const T*>(p.k),
@@ -490,6 +522,45 @@ Runner prepare(const DeviceProblem& p, const char* name) {
 #else
   (void)s;
   throw std::runtime_error(std::string(name) + " uses mma.sync and PTX cache hints (NVIDIA sm_80+); it has no HIP build");
+#endif
+}
+
+/// v14's prefetch distance in warp tiles: its default, or DECODE02_L2_PREFETCH_TILES (1, 2, 4
+/// or 8: the instantiated distances) for a sweep on the same binary; anything else is an error.
+inline int l2_prefetch_tiles(int version_default) {
+  const char* e = std::getenv("DECODE02_L2_PREFETCH_TILES");
+  if (!e || !*e) return version_default;
+  const std::string v(e);
+  for (int d : {1, 2, 4, 8})
+    if (v == std::to_string(d)) return d;
+  throw std::invalid_argument("DECODE02_L2_PREFETCH_TILES=" + v + ": expected 1, 2, 4 or 8 (warp tiles ahead)");
+}
+
+/// v14: v13's body and combine, no cache hint on the loads, plus the L2 bulk prefetch
+/// kDefaultTiles warp tiles ahead (DECODE02_L2_PREFETCH_TILES overrides it). Needs sm_90.
+template <int kDefaultTiles>
+Runner prepare_prefetch(const DeviceProblem& p, const char* name) {
+  const Shape s = p.shape;
+#if defined(LABS_BACKEND_CUDA)
+  validate(s);
+  if (s.group() != kGqaGroup) throw std::invalid_argument(std::string(name) + " is written for 4 query heads per KV head");
+  if (l2_hint(kHintNone) != kHintNone)
+    throw std::invalid_argument(std::string(name) + " has no cache-hint variants: unset DECODE02_V7_L2_HINT");
+  Runner r;
+  const int tiles = l2_prefetch_tiles(kDefaultTiles);
+  dispatch_dtype(s.dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    switch (tiles) {
+      case 1: prepare_typed<T, kHintNone, true, kCombineWarpPerHead, 1>(p, r); break;
+      case 2: prepare_typed<T, kHintNone, true, kCombineWarpPerHead, 2>(p, r); break;
+      case 4: prepare_typed<T, kHintNone, true, kCombineWarpPerHead, 4>(p, r); break;
+      default: prepare_typed<T, kHintNone, true, kCombineWarpPerHead, 8>(p, r);
+    }
+  });
+  return r;
+#else
+  (void)s;
+  throw std::runtime_error(std::string(name) + " uses mma.sync and the sm_90 bulk prefetch; it has no HIP build");
 #endif
 }
 

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -157,7 +158,7 @@ TEST_CASE("the GPU reference agrees with the CPU oracle, and a split version wit
   }
 }
 
-TEST_CASE("v12's and v13's combines: every split count the plan can make matches the oracle, the same bits on every run") {
+TEST_CASE("v12's, v13's and v14's combines: every split count the plan can make matches the oracle, the same bits on every run") {
   // 41 tiles of 64 keys: forcing 1..41 splits gives 1..7, 9, 11, 14, 21 and 41 (splits are whole
   // tiles), which cross v12's 8-split chunks (9, 11, 14: 8 + a rest; 21: 16 + 5; 41: 40 + 1),
   // v13's 16-split loads and 32-split lanes (21: 16 + 5; 41: 32 + 9) and v10's unroll of 16.
@@ -173,7 +174,7 @@ TEST_CASE("v12's and v13's combines: every split count the plan can make matches
     LABS_CHECK(cudaStreamSynchronize(st.s));
     return h;
   };
-  for (const char* id : {"v12", "v13"}) {
+  for (const char* id : {"v12", "v13", "v14"}) {
     const DecodeVersion* v = DecodeRegistry::instance().find(id);
     REQUIRE(v != nullptr);
     std::string why;
@@ -212,6 +213,32 @@ TEST_CASE("v12's and v13's combines: every split count the plan can make matches
     MESSAGE(std::string(id) << " differs from v10 in some output bits at " << differ_from_v10 << " of " << made.size()
                << " split counts");
   }
+}
+
+TEST_CASE("v14's prefetch distance: DECODE02_L2_PREFETCH_TILES picks 1, 2, 4 or 8, and nothing else") {
+  Stream st;
+  const DecodeVersion* v14 = DecodeRegistry::instance().find("v14");
+  REQUIRE(v14 != nullptr);
+  std::string why;
+  if (!lab::runnable_on(v14->info, lab::query_gpu(0), &why)) return;
+  DecodeFixture fx(shape_of(2, 4097, 4097 + 61, lab::DType::f16), st.s);
+  const DeviceProblem p = fx.problem(Layout::contiguous);
+  CHECK(v14->prepare(p).details.value("l2_prefetch_tiles", 0) == 2);  // the default
+  for (const char* d : {"1", "2", "4", "8"}) {
+    REQUIRE(setenv("DECODE02_L2_PREFETCH_TILES", d, 1) == 0);
+    const Runner r = v14->prepare(p);
+    CAPTURE(std::string(d));
+    CHECK(r.details.value("l2_prefetch_tiles", 0) == std::stoi(d));
+    fx.poison_output(st.s);
+    r.launch(st.s);
+    const lab::CheckResult c = fx.check_output();
+    CHECK_MESSAGE(c.pass, c.summary());
+  }
+  for (const char* bad : {"0", "3", "16", "two"}) {
+    REQUIRE(setenv("DECODE02_L2_PREFETCH_TILES", bad, 1) == 0);
+    CHECK_THROWS_AS(v14->prepare(p), std::invalid_argument);
+  }
+  unsetenv("DECODE02_L2_PREFETCH_TILES");
 }
 
 TEST_CASE("deliberately wrong kernels are rejected by the check") {
