@@ -18,6 +18,7 @@
 
 #include "kernels/mma_ops.cuh"
 #include "kernels/split_combine.cuh"
+#include "kernels/split_tail.cuh"
 
 #if LABS_GPU
 namespace decode02::mma_stream {
@@ -31,13 +32,6 @@ static_assert(kMinKeysPerSplit % kV7BlockKeys == 0, "splits are whole block tile
 #if defined(LABS_BACKEND_CUDA)
 static_assert(kThreads == 128, "v7 assumes 4 warps of 32 lanes");
 
-/// v9's ticket: one `atom.add.acq_rel.gpu` (returns the old count) where v7 brackets a
-/// relaxed atomicAdd with two sequentially consistent `__threadfence()`.
-__device__ __forceinline__ unsigned ticket_add_acq_rel(unsigned* counter) {
-  unsigned old;
-  asm volatile("atom.add.acq_rel.gpu.global.u32 %0, [%1], 1;\n" : "=r"(old) : "l"(counter) : "memory");
-  return old;
-}
 
 /// Row of key `key` relative to the tile start, clamped to the last live key of the split
 /// in a partial tile. A clamped row is live (finite) data whose score is masked to -inf,
@@ -148,64 +142,6 @@ enum CombineKind : int {
   kCombineWarpPerHead = 2,  ///< v13: combine_warp_per_head
 };
 
-/// v13's combine: warp h merges head h; lane i holds dims 4i..4i+3. The first kWarpChunk
-/// splits' accumulators are loaded before the (m, l) pairs (they do not depend on the max), so
-/// up to 16 splits take one L2 round trip and 32 take two; the max is a warp reduction over
-/// lane-strided (m, l) loads and every split's weight is computed at once by its own lane
-/// (broadcast with a shuffle), so there is no serial rescale chain (v12's cost at 32 splits).
-inline constexpr int kWarpChunk = 16;
-
-__device__ __forceinline__ void combine_warp_per_head(const SplitArgs& sp, size_t bh, int h, int lane, float& l_all,
-                                                      float4& acc) {
-  const float* ml = sp.partial_ml + (bh * sp.splits * kGqaGroup + h) * 2;  // split x at ml + x * G * 2
-  const float* po = sp.partial_o + (bh * sp.splits * kGqaGroup + h) * kHeadDim + lane * 4;
-  constexpr size_t kMlStride = kGqaGroup * 2, kOStride = kGqaGroup * kHeadDim;
-  float4 os[kWarpChunk];
-#pragma unroll
-  for (int j = 0; j < kWarpChunk; ++j)
-    if (j < sp.splits) os[j] = load_coherent4(po + j * kOStride);
-  // Lane x holds split x's (m, l) for the first 32 splits; more splits only feed the max here.
-  float m_lane = -INFINITY, l_lane = 0.f;
-  if (lane < sp.splits) {
-    m_lane = load_coherent(ml + lane * kMlStride);
-    l_lane = load_coherent(ml + lane * kMlStride + 1);
-  }
-  float m_all = m_lane;
-  for (int x = lane + 32; x < sp.splits; x += 32) m_all = fmaxf(m_all, load_coherent(ml + x * kMlStride));
-  m_all = warp_max(m_all);
-  const float m_use = m_all == -INFINITY ? 0.f : m_all;  // all masked: weights 0, never NaN
-  l_all = 0.f;
-  acc = make_float4(0.f, 0.f, 0.f, 0.f);
-  for (int x0 = 0; x0 < sp.splits; x0 += 32) {
-    if (x0 > 0) {  // splits 32..: this chunk's (m, l), one per lane
-      m_lane = -INFINITY, l_lane = 0.f;
-      if (x0 + lane < sp.splits) {
-        m_lane = load_coherent(ml + (x0 + lane) * kMlStride);
-        l_lane = load_coherent(ml + (x0 + lane) * kMlStride + 1);
-      }
-    }
-    const float w_lane = m_lane == -INFINITY ? 0.f : exp2f(m_lane - m_use);
-    l_all += w_lane * l_lane;
-    for (int j0 = 0; j0 < 32 && x0 + j0 < sp.splits; j0 += kWarpChunk) {
-      if (x0 + j0 > 0) {  // the first chunk was loaded before the max
-#pragma unroll
-        for (int j = 0; j < kWarpChunk; ++j)
-          if (x0 + j0 + j < sp.splits) os[j] = load_coherent4(po + (x0 + j0 + j) * kOStride);
-      }
-#pragma unroll
-      for (int j = 0; j < kWarpChunk; ++j) {
-        const float w = __shfl_sync(0xffffffffu, w_lane, j0 + j);
-        if (x0 + j0 + j < sp.splits) {
-          acc.x += w * os[j].x;
-          acc.y += w * os[j].y;
-          acc.z += w * os[j].z;
-          acc.w += w * os[j].w;
-        }
-      }
-    }
-  }
-  l_all = warp_sum(l_all);
-}
 
 /// v14's L2 prefetch: the warp's 16-key K and V tiles at key k (4 KiB each, contiguous rows),
 /// or the rows of them before `end`, handed to the copy engine with one

@@ -2,7 +2,9 @@
 /// The paged tensor-core decode-attention body of v8 and v11 (v8's file has the design, the
 /// page arithmetic, the predictions and the measured story): v7's mma.sync body reading K and
 /// V through a block table, one page lookup per 16-key warp tile, issued a tile ahead. It is
-/// compiled once per L2 policy of the K/V loads (kEvictFirst: v8 evict_first, v11 none).
+/// compiled once per L2 policy of the K/V loads (kEvictFirst: v8 evict_first, v11 and v15 none)
+/// and per split tail (kV13Tail: v8 and v11 keep v7's fenced ticket and two-trip combine; v15
+/// takes v13's, kernels/split_tail.cuh: v9's acq_rel ticket and the warp-per-head combine).
 #pragma once
 
 #include <stdexcept>
@@ -10,6 +12,7 @@
 
 #include "kernels/mma_ops.cuh"
 #include "kernels/split_combine.cuh"
+#include "kernels/split_tail.cuh"
 
 #if LABS_GPU
 namespace decode02::paged_mma {
@@ -94,7 +97,7 @@ inline constexpr int kV8ScratchFloats = kV8AccFloats + 2 * kV8Warps * kGqaGroup;
 static_assert(kMaxSplits * kGqaGroup * 2 <= kV8AccFloats, "split (m, l) fit over the accumulators");
 
 /// One block = one (split, KV head, sequence), 4 warps; v7's kernel with paged tile rows.
-template <class T, bool kEvictFirst>
+template <class T, bool kEvictFirst, bool kV13Tail = false>
 __global__ void __launch_bounds__(kThreads, 3)
     v8_paged_mma_kernel(const T* __restrict__ q, const T* __restrict__ kpool, const T* __restrict__ vpool,
                         const int* __restrict__ table, int max_pages, int page_shift, T* __restrict__ out, int S,
@@ -263,6 +266,25 @@ __global__ void __launch_bounds__(kThreads, 3)
       sp.partial_ml[(part * kGqaGroup + h) * 2 + 1] = L[h];
     }
   }
+  if constexpr (kV13Tail) {
+    // v15: v9's ticket (the barrier orders the block's partial stores before thread 0's
+    // release; the second carries its acquire to the block) and v13's combine.
+    __syncthreads();
+    if (tid == 0) s_flag = ticket_add_acq_rel(sp.counters + bh) + 1u == static_cast<unsigned>(sp.splits) ? 1u : 0u;
+    __syncthreads();
+    if (s_flag == 0u) return;
+    float l_all;
+    float4 acc;
+    combine_warp_per_head(sp, bh, warp, lane, l_all, acc);
+    const float inv = 1.f / l_all;
+    T* dst = out + (static_cast<size_t>(b) * Hq + kvh * kGqaGroup + warp) * kHeadDim + lane * 4;
+    dst[0] = Elem<T>::from_float(acc.x * inv);
+    dst[1] = Elem<T>::from_float(acc.y * inv);
+    dst[2] = Elem<T>::from_float(acc.z * inv);
+    dst[3] = Elem<T>::from_float(acc.w * inv);
+    if (tid == 0) sp.counters[bh] = 0u;  // ready for the next launch
+    return;
+  }
   __threadfence();  // publish the partial before counting this block (release)
   __syncthreads();  // also: every thread has finished reading s_acc before it is reused below
   if (tid == 0) {
@@ -311,11 +333,11 @@ inline int v8_log2_page(int p) {
   return s;
 }
 
-template <class T, bool kEvictFirst>
+template <class T, bool kEvictFirst, bool kV13Tail>
 void prepare_typed(const DeviceProblem& p, Runner& r) {
   const Shape s = p.shape;
   const int P = page_size(s.layout);
-  auto kernel = v8_paged_mma_kernel<T, kEvictFirst>;
+  auto kernel = v8_paged_mma_kernel<T, kEvictFirst, kV13Tail>;
   int sms = 0, per_sm = 0;
   occupancy_of(kernel, 0, &sms, &per_sm);
   const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kV8BlockKeys, s.splits);
@@ -339,7 +361,7 @@ void prepare_typed(const DeviceProblem& p, Runner& r) {
 
 /// Validates the shape and builds the runner of the version called `name`; kEvictFirst is the
 /// version's L2 policy for K and V, which DECODE02_V7_L2_HINT can override (l2_evict_first).
-template <bool kEvictFirst>
+template <bool kEvictFirst, bool kV13Tail = false>
 Runner prepare(const DeviceProblem& p, const char* name) {
   const Shape s = p.shape;
 #if defined(LABS_BACKEND_CUDA)
@@ -351,8 +373,8 @@ Runner prepare(const DeviceProblem& p, const char* name) {
   const bool evict_first = l2_evict_first(kEvictFirst);
   dispatch_dtype(s.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    if (evict_first) prepare_typed<T, true>(p, r);
-    else prepare_typed<T, false>(p, r);
+    if (evict_first) prepare_typed<T, true, kV13Tail>(p, r);
+    else prepare_typed<T, false, kV13Tail>(p, r);
   });
   return r;
 #else
