@@ -21,6 +21,14 @@
 /// ((1, 4096), (1, 32768), (1, 131072)), where v12 lost; the same at one split. At (8, 4096)
 /// that is ~37.4 us, 84% of copy: still short of the 88% target (35.5 us).
 ///
+/// **MEASURED** (runs 20261202T081636Z-bc6d, …081638Z-7950 and …081639Z-279d at 48de50d,
+/// 20261202T082355Z-88f2 at c7547e3; bf16 unless said): against v10 in the same run, -0.16 to
+/// -0.64 us at 4 and 32 splits (13 pairs; 9 inside the predicted 0.3-0.8, 4 smaller):
+/// (1, 32768) 37.58 vs 37.87 and 37.36 vs 37.86 (84.4% of copy), (1, 4096) 11.76 vs 12.21,
+/// (8, 4096) 37.02 vs 37.49 and 36.82 vs 37.09; fp16 (1, 32768) 37.94 vs 38.45. At 33 splits,
+/// (1, 131072), +0.22 and +0.51 us, inside the bands: that prediction was wrong. At one split the
+/// same as v10. 88% of copy (~35.9 us) still missed by 0.9-1.5 us.
+///
 /// **Run.** `build/cuda/topics/02-decode-attention/lab-02-decode-attention --variant v10,v12,v13 --layout contiguous --dtype bf16`
 #include "kernels/mma_stream.cuh"
 

@@ -24,6 +24,15 @@
 /// large shapes. 2 tiles ahead keeps ~16 MiB of prefetched lines in L2 at 1024 warps (the L2
 /// holds 60 MiB); 8 tiles (64 MiB) should lose to eviction before use.
 ///
+/// **MEASURED** (run 20261202T082355Z-88f2 at c7547e3, bf16, against v13 in the same run): a
+/// large regression, kept. (32, 4096) 166.00 vs 123.12 us, (8, 4096) 46.72 vs 36.82, (1, 131072)
+/// 170.94 vs 127.55, (32, 32768) 1287.44 vs 935.90; only (1, 512) ties. Every distance loses at
+/// (32, 4096): 1 tile 144.03, 4 tiles 203.92, 8 tiles 208.08. ncu at (32, 4096): 168.45 us at
+/// 89.5% of DRAM peak (4.31 TB/s), i.e. ~726 MB from HBM for 537 MB of K and V (v13: ~540 MB),
+/// L2 hit rate 20% (v13: 0.9%): prefetched lines are fetched again. Why, these counters do not
+/// say (README exercise 9). The premise was weak too: the two-point fits of README section 2 put
+/// v13's 2.5% behind the read kernel at 512 MiB in fixed cost, not in rate.
+///
 /// **Run.** `build/cuda/topics/02-decode-attention/lab-02-decode-attention --variant v13,v14 --layout contiguous --dtype bf16`
 /// and the sweep: `DECODE02_L2_PREFETCH_TILES=4 build/cuda/.../lab-02-decode-attention --variant v14 ...`
 #include "kernels/mma_stream.cuh"
