@@ -29,9 +29,15 @@ inline constexpr int kV7BlockKeys = kV7Warps * kV7WarpKeys;  // 64 keys per bloc
 static_assert(kHeadDim == 128 && kGqaGroup == 4, "v7's fragment layout is written for D = 128 and 4 heads per KV head");
 static_assert(kMinKeysPerSplit % kV7BlockKeys == 0, "splits are whole block tiles");
 
+/// How the last block of a split reads and merges the partials.
+enum CombineKind : int {
+  kCombineTwoTrips = 0,     ///< v7-v10: (m, l) to shared memory, barrier, max, then the accumulators
+  kCombineOneTrip = 1,      ///< v12: combine_one_trip
+  kCombineWarpPerHead = 2,  ///< v13: combine_warp_per_head
+};
+
 #if defined(LABS_BACKEND_CUDA)
 static_assert(kThreads == 128, "v7 assumes 4 warps of 32 lanes");
-
 
 /// Row of key `key` relative to the tile start, clamped to the last live key of the split
 /// in a partial tile. A clamped row is live (finite) data whose score is masked to -inf,
@@ -135,12 +141,6 @@ __device__ __forceinline__ void combine_one_trip(const SplitArgs& sp, size_t bh,
   }
 }
 
-/// How the last block of a split reads and merges the partials.
-enum CombineKind : int {
-  kCombineTwoTrips = 0,     ///< v7-v10: (m, l) to shared memory, barrier, max, then the accumulators
-  kCombineOneTrip = 1,      ///< v12: combine_one_trip
-  kCombineWarpPerHead = 2,  ///< v13: combine_warp_per_head
-};
 
 
 /// v14's L2 prefetch: the warp's 16-key K and V tiles at key k (4 KiB each, contiguous rows),
