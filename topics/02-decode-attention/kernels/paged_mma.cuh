@@ -276,13 +276,8 @@ __global__ void __launch_bounds__(kThreads, 3)
     float l_all;
     float4 acc;
     combine_warp_per_head(sp, bh, warp, lane, l_all, acc);
-    const float inv = 1.f / l_all;
-    T* dst = out + (static_cast<size_t>(b) * Hq + kvh * kGqaGroup + warp) * kHeadDim + lane * 4;
-    dst[0] = Elem<T>::from_float(acc.x * inv);
-    dst[1] = Elem<T>::from_float(acc.y * inv);
-    dst[2] = Elem<T>::from_float(acc.z * inv);
-    dst[3] = Elem<T>::from_float(acc.w * inv);
-    if (tid == 0) sp.counters[bh] = 0u;  // ready for the next launch
+    store_combined(out + (static_cast<size_t>(b) * Hq + kvh * kGqaGroup + warp) * kHeadDim + lane * 4, acc, l_all,
+                   sp.counters + bh, tid == 0);
     return;
   }
   __threadfence();  // publish the partial before counting this block (release)

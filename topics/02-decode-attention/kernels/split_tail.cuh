@@ -77,5 +77,17 @@ __device__ __forceinline__ void combine_warp_per_head(const SplitArgs& sp, size_
   l_all = warp_sum(l_all);
 }
 
+/// The last block's output for 4 dims of one head (acc / l_all), and the ticket's reset for the
+/// next launch by one thread (`resets`).
+template <class T>
+__device__ __forceinline__ void store_combined(T* dst, float4 acc, float l_all, unsigned* counter, bool resets) {
+  const float inv = 1.f / l_all;
+  dst[0] = Elem<T>::from_float(acc.x * inv);
+  dst[1] = Elem<T>::from_float(acc.y * inv);
+  dst[2] = Elem<T>::from_float(acc.z * inv);
+  dst[3] = Elem<T>::from_float(acc.w * inv);
+  if (resets) *counter = 0u;  // ready for the next launch
+}
+
 }  // namespace decode02
 #endif
