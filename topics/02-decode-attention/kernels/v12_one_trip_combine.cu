@@ -26,7 +26,8 @@
 /// **MEASURED** (run 20261202T081040Z-029f at f1dcfb8, and 20261202T081636Z-bc6d at 48de50d,
 /// bf16, cold): right at 4 splits, wrong at 32. (8, 4096) 36.82 us vs v10 37.49 (85.8% of copy),
 /// (1, 512) 8.75 vs 9.30, (8, 512) 11.01 vs 11.55; but (1, 32768) 39.09 vs 37.87 and (1, 4096)
-/// 13.39 vs 12.21: 1.2-1.3 us *slower* at 32 splits (both runs, fp16 too). The chunk loop is not
+/// 13.39 vs 12.21: 1.1-1.4 us *slower* at 32 splits (runs 029f, fb3c, bc6d; fp16 in fdda), and
+/// 0.75-1.24 us slower at 33 ((1, 131072)). The chunk loop is not
 /// unrolled, so 32 splits are 4 dependent L2 round trips, and each split's rescale waits for the
 /// previous max: a chain of 32 x (max, 2 exp2f). v13 is the fix. Kept: best at 4 splits.
 ///
