@@ -27,7 +27,7 @@
 /// (1, 32768) 37.58 vs 37.87 and 37.36 vs 37.86 (84.4% of copy), (1, 4096) 11.76 vs 12.21,
 /// (8, 4096) 37.02 vs 37.49 and 36.82 vs 37.09; fp16 (1, 32768) 37.94 vs 38.45. At 33 splits,
 /// (1, 131072), +0.22 and +0.51 us, inside the bands: that prediction was wrong. At one split the
-/// same as v10. 88% of copy (~35.9 us) still missed by 0.9-1.5 us.
+/// same as v10. 88% of copy (~35.9 us) still missed by 0.9-1.7 us.
 ///
 /// **Run.** `build/cuda/topics/02-decode-attention/lab-02-decode-attention --variant v10,v12,v13 --layout contiguous --dtype bf16`
 #include "kernels/mma_stream.cuh"
