@@ -8,7 +8,7 @@
 ///
 /// **Why.** The paged target is "≥ 90% of the contiguous best at the same shape". v11 met it at
 /// 39 of 40 points against v10; against v13, faster by 0.2-0.6 us at the split shapes, it meets it
-/// at 28 of 40 (run 20261202T082814Z, commit c7547e3: as low as 0.873 at fp16 (1, 512) with
+/// at 28 of 40 (runs 20261202T082814Z-ea80 and …082816Z-522e, commit c7547e3: as low as 0.873 at fp16 (1, 512) with
 /// 16-key pages and bf16 (1, 4096) with 64-key pages). The misses are all at 2-16 MiB steps
 /// (S = 512 and 4096), where v13's tail saving is a large part of the step; the paged body is v11
 /// with the older tail, so the comparison mixes two changes. v15 gives the paged body the same tail.
