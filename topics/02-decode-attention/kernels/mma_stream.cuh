@@ -34,6 +34,7 @@ enum CombineKind : int {
   kCombineTwoTrips = 0,     ///< v7-v10: (m, l) to shared memory, barrier, max, then the accumulators
   kCombineOneTrip = 1,      ///< v12: combine_one_trip
   kCombineWarpPerHead = 2,  ///< v13: combine_warp_per_head
+  kCombineCluster = 3,      ///< v16: cluster_combine (the splits are one thread-block cluster)
 };
 
 #if defined(LABS_BACKEND_CUDA)
@@ -323,6 +324,10 @@ __global__ void __launch_bounds__(kThreads, 3)
       out[(static_cast<size_t>(b) * Hq + kvh * kGqaGroup + h) * kHeadDim + d] = Elem<T>::from_float(A[h] / L[h]);
     return;
   }
+  if constexpr (kCombine == kCombineCluster) {
+    cluster_combine(scratch, M, L, A, d, out + (static_cast<size_t>(b) * Hq + kvh * kGqaGroup) * kHeadDim, sp.splits);
+    return;
+  }
 
   // ---- Split-K: v4's partial layout and last-block combine ----
   const size_t part = bh * sp.splits + split;
@@ -423,6 +428,28 @@ void prepare_typed(const DeviceProblem& p, Runner& r) {
                {"blocks_per_sm", per_sm},     {"sms", sms},
                {"l2_hint", load_hint_name(kHint)}};
   if (kPrefetchTiles > 0) r.details["l2_prefetch_tiles"] = kPrefetchTiles;
+  if constexpr (kCombine == kCombineCluster) {
+    if (plan.splits > kMaxClusterSplits) throw std::logic_error("v16: more splits than one cluster holds");
+    r.details["combine"] = "cluster";
+    r.launch = [p, s, sp, kernel](cudaStream_t stream) {
+      cudaLaunchConfig_t cfg{};
+      cfg.gridDim = dim3(sp.splits, s.Hkv, s.B);
+      cfg.blockDim = dim3(kThreads);
+      cfg.stream = stream;
+      cudaLaunchAttribute attr{};
+      attr.id = cudaLaunchAttributeClusterDimension;
+      attr.val.clusterDim.x = static_cast<unsigned>(sp.splits);  // one (sequence, KV head) per cluster
+      attr.val.clusterDim.y = 1;
+      attr.val.clusterDim.z = 1;
+      cfg.attrs = &attr;
+      cfg.numAttrs = 1;
+      LABS_CHECK(cudaLaunchKernelEx(&cfg, kernel, static_cast<const T*>(p.q), static_cast<const T*>(p.k),
+                                    static_cast<const T*>(p.v), static_cast<T*>(p.out), s.S, s.S_alloc, s.Hq, s.Hkv,
+                                    sp, softmax_scale_log2(s.D)));
+      LABS_CHECK_LAUNCH();
+    };
+    return;
+  }
   r.launch = [p, s, sp, kernel](cudaStream_t stream) {
     const dim3 grid(sp.splits, s.Hkv, s.B);
     kernel<<<grid, kThreads, 0, stream>>>(static_cast<const T*>(p.q), static_cast<const T*>(p.k),

@@ -2,12 +2,16 @@
 /// The split tail of the tensor-core bodies (kernels/mma_stream.cuh: v9, v10, v12-v14;
 /// kernels/paged_mma.cuh: v15): how a split block publishes its partial (v9's acq_rel ticket)
 /// and how the last block of a (sequence, KV head) merges the partials one warp per head
-/// (v13's combine). NVIDIA only: inline PTX and 32-lane shuffles.
+/// (v13's combine), or, when the splits of a (sequence, KV head) form one thread-block cluster,
+/// merges them through distributed shared memory (v16). NVIDIA only: inline PTX, 32-lane
+/// shuffles, clusters (sm_90).
 #pragma once
 
 #include "kernels/split_combine.cuh"
 
 #if LABS_GPU && defined(LABS_BACKEND_CUDA)
+#include <cooperative_groups.h>
+
 namespace decode02 {
 
 /// v9's ticket: one `atom.add.acq_rel.gpu` (returns the old count) where v7 brackets a
@@ -87,6 +91,75 @@ __device__ __forceinline__ void store_combined(T* dst, float4 acc, float l_all, 
   dst[2] = Elem<T>::from_float(acc.z * inv);
   dst[3] = Elem<T>::from_float(acc.w * inv);
   if (resets) *counter = 0u;  // ready for the next launch
+}
+
+/// The largest split count v16 runs as one cluster: 8, the portable cluster size (larger needs
+/// cudaFuncAttributeNonPortableClusterSizeAllowed and fits fewer clusters at once).
+inline constexpr int kMaxClusterSplits = 8;
+
+/// v16's tail: the `splits` blocks of one (sequence, KV head) are one thread-block cluster
+/// (splits, 1, 1), rank = split. Each block leaves its warp-merged (m, l) and accumulators for
+/// the 4 heads in its own shared memory (`smem`, >= G * D + 2 * G floats) and, after one cluster
+/// barrier (release/acquire at cluster scope), rank 0 reads every rank's through distributed
+/// shared memory, merges them in rank order and writes the output. No global partials, no
+/// ticket, no L2 round trip; the second barrier keeps every block's shared memory alive until
+/// rank 0 has read it. Thread d holds dimension d of the 4 heads (M, L, A from merge_partials).
+template <class T>
+__device__ __forceinline__ void cluster_combine(float* smem, const float (&M)[kGqaGroup], const float (&L)[kGqaGroup],
+                                                const float (&A)[kGqaGroup], int d, T* out_bh, int splits) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  namespace cg = cooperative_groups;
+  cg::cluster_group cluster = cg::this_cluster();
+  float* s_acc = smem;                         // [G][D]
+  float* s_ml = smem + kGqaGroup * kHeadDim;   // [G][2]
+  __syncthreads();  // every thread is done reading the warp merge's scratch
+#pragma unroll
+  for (int h = 0; h < kGqaGroup; ++h) {
+    s_acc[h * kHeadDim + d] = A[h];
+    if (d == h) {
+      s_ml[2 * h] = M[h];
+      s_ml[2 * h + 1] = L[h];
+    }
+  }
+  cluster.sync();
+  if (cluster.block_rank() == 0) {
+    float rm[kMaxClusterSplits][kGqaGroup], rl[kMaxClusterSplits][kGqaGroup], ra[kMaxClusterSplits][kGqaGroup];
+#pragma unroll
+    for (int r = 0; r < kMaxClusterSplits; ++r) {
+      if (r < splits) {  // every rank's loads issued before any is used
+        const float* rs = cluster.map_shared_rank(smem, r);
+#pragma unroll
+        for (int h = 0; h < kGqaGroup; ++h) {
+          rm[r][h] = rs[kGqaGroup * kHeadDim + 2 * h];
+          rl[r][h] = rs[kGqaGroup * kHeadDim + 2 * h + 1];
+          ra[r][h] = rs[h * kHeadDim + d];
+        }
+      }
+    }
+#pragma unroll
+    for (int h = 0; h < kGqaGroup; ++h) {
+      float m_all = -INFINITY;
+#pragma unroll
+      for (int r = 0; r < kMaxClusterSplits; ++r)
+        if (r < splits) m_all = fmaxf(m_all, rm[r][h]);
+      const float m_use = m_all == -INFINITY ? 0.f : m_all;
+      float l_all = 0.f, acc = 0.f;
+#pragma unroll
+      for (int r = 0; r < kMaxClusterSplits; ++r) {
+        if (r < splits) {
+          const float w = rm[r][h] == -INFINITY ? 0.f : exp2f(rm[r][h] - m_use);
+          l_all += w * rl[r][h];
+          acc += w * ra[r][h];
+        }
+      }
+      out_bh[h * kHeadDim + d] = Elem<T>::from_float(acc / l_all);
+    }
+  }
+  cluster.sync();
+#else
+  (void)smem, (void)M, (void)L, (void)A, (void)d, (void)out_bh, (void)splits;
+  __trap();  // v16 refuses to prepare below compute capability 9.0
+#endif
 }
 
 }  // namespace decode02

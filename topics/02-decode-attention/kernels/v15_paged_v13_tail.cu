@@ -22,7 +22,7 @@
 /// 0.958-0.997 from 128 MiB up (predicted 0.95-1.00): all 40 points >= 0.90, the lowest fp16
 /// (1, 4096) with 64-key pages. v11 in the same runs: 12 of 40 below 0.90 (lowest 0.876).
 ///
- `build/cuda/topics/02-decode-attention/lab-02-decode-attention --variant v13,v11,v15 --dtype bf16`
+/// **Run.** `build/cuda/topics/02-decode-attention/lab-02-decode-attention --variant v13,v11,v15 --dtype bf16`
 #include "kernels/paged_mma.cuh"
 
 #if LABS_GPU

@@ -158,10 +158,11 @@ TEST_CASE("the GPU reference agrees with the CPU oracle, and a split version wit
   }
 }
 
-TEST_CASE("v12's, v13's and v14's combines: every split count the plan can make matches the oracle, the same bits on every run") {
+TEST_CASE("v12's, v13's, v14's and v16's combines: every split count the plan can make matches the oracle, the same bits on every run") {
   // 41 tiles of 64 keys: forcing 1..41 splits gives 1..7, 9, 11, 14, 21 and 41 (splits are whole
   // tiles), which cross v12's 8-split chunks (9, 11, 14: 8 + a rest; 21: 16 + 5; 41: 40 + 1),
-  // v13's 16-split loads and 32-split lanes (21: 16 + 5; 41: 32 + 9) and v10's unroll of 16.
+  // v13's 16-split loads and 32-split lanes (21: 16 + 5; 41: 32 + 9), v10's unroll of 16 and
+  // v16's switch from a cluster (<= 8 splits) to v13's kernel (9 and up).
   Stream st;
   const DecodeVersion* v10 = DecodeRegistry::instance().find("v10");
   REQUIRE(v10 != nullptr);
@@ -174,7 +175,7 @@ TEST_CASE("v12's, v13's and v14's combines: every split count the plan can make 
     LABS_CHECK(cudaStreamSynchronize(st.s));
     return h;
   };
-  for (const char* id : {"v12", "v13", "v14"}) {
+  for (const char* id : {"v12", "v13", "v14", "v16"}) {  // v16: a cluster up to 8 splits, v13's kernel above
     const DecodeVersion* v = DecodeRegistry::instance().find(id);
     REQUIRE(v != nullptr);
     std::string why;
