@@ -499,16 +499,24 @@ inline int l2_prefetch_tiles(int version_default) {
   throw std::invalid_argument("DECODE02_L2_PREFETCH_TILES=" + v + ": expected 1, 2, 4 or 8 (warp tiles ahead)");
 }
 
+#if defined(LABS_BACKEND_CUDA)
+/// The shape checks of the versions that have no cache-hint variants (v14, v16), and their
+/// refusal of DECODE02_V7_L2_HINT (which the hinted versions v7-v13 take).
+inline void validate_unhinted(const Shape& s, const char* name) {
+  validate(s);
+  if (s.group() != kGqaGroup) throw std::invalid_argument(std::string(name) + " is written for 4 query heads per KV head");
+  if (l2_hint(kHintNone) != kHintNone)
+    throw std::invalid_argument(std::string(name) + " has no cache-hint variants: unset DECODE02_V7_L2_HINT");
+}
+#endif
+
 /// v14: v13's body and combine, no cache hint on the loads, plus the L2 bulk prefetch
 /// kDefaultTiles warp tiles ahead (DECODE02_L2_PREFETCH_TILES overrides it). Needs sm_90.
 template <int kDefaultTiles>
 Runner prepare_prefetch(const DeviceProblem& p, const char* name) {
   const Shape s = p.shape;
 #if defined(LABS_BACKEND_CUDA)
-  validate(s);
-  if (s.group() != kGqaGroup) throw std::invalid_argument(std::string(name) + " is written for 4 query heads per KV head");
-  if (l2_hint(kHintNone) != kHintNone)
-    throw std::invalid_argument(std::string(name) + " has no cache-hint variants: unset DECODE02_V7_L2_HINT");
+  validate_unhinted(s, name);
   Runner r;
   const int tiles = l2_prefetch_tiles(kDefaultTiles);
   dispatch_dtype(s.dtype, [&](auto tag) {

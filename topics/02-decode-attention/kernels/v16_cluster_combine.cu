@@ -45,10 +45,7 @@ namespace {
 Runner prepare_cluster(const DeviceProblem& p, const char* name) {
   const Shape s = p.shape;
 #if defined(LABS_BACKEND_CUDA)
-  validate(s);
-  if (s.group() != kGqaGroup) throw std::invalid_argument(std::string(name) + " is written for 4 query heads per KV head");
-  if (l2_hint(kHintNone) != kHintNone)
-    throw std::invalid_argument(std::string(name) + " has no cache-hint variants: unset DECODE02_V7_L2_HINT");
+  mma_stream::validate_unhinted(s, name);
   Runner r;
   dispatch_dtype(s.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
