@@ -26,11 +26,12 @@
 /// did not (only the last one waited).
 ///
 /// **MEASURED** (runs 20261202T090532Z-58ef and …090534Z-bbe2 bf16, …090535Z-56b9 fp16, commit
-/// fdfcfac, v13 in the same runs): a regression at every cluster shape, kept. (8, 4096) 38.91 vs
+/// fdfcfac, v13 in the same runs): a regression at every 4-split shape, kept. (8, 4096) 38.91 vs
 /// 37.47 us and 39.15 vs 37.54 (+1.44, +1.62); (8, 512) +1.30 to +1.39; (1, 512) +0.64 to +0.80;
 /// (8, 32768) 251.10 vs 245.68 (+2.2%; fp16 +6.18 us). Where it runs v13's kernel or one split,
-/// the same as v13. The loss grows with the length, so the streaming phase is slower under the
-/// cluster launch, not only the tail (README section 2 and exercise 10).
+/// the same as v13 (B = 32: a "cluster" of one block, no combine). The loss in microseconds grows
+/// with the length, so the streaming phase is slower under the cluster launch, not only the tail
+/// (README section 2 and exercise 10).
 ///
 /// **Run.** `build/cuda/topics/02-decode-attention/lab-02-decode-attention --variant v13,v16 --layout contiguous --dtype bf16`
 #include "kernels/mma_stream.cuh"
