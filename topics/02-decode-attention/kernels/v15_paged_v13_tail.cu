@@ -14,13 +14,14 @@
 /// with the older tail, so the comparison mixes two changes. v15 gives the paged body the same tail.
 ///
 /// **Prediction (written before measuring).** v15 / v13 in the same run: 0.90-0.95 at S = 512
-/// and 4096 (v11: 0.87-0.93 there, as read when this was written; the rows say 0.873-0.993), 0.95-1.00 from 128 MiB up (v11's ratio against v10, kept); so
+/// and 4096 (v11: 0.87-0.93 there), 0.95-1.00 from 128 MiB up (v11's ratio against v10, kept); so
 /// all 40 points at or above 0.90, the smallest ones at the edge.
 ///
 /// **MEASURED** (runs 20261202T085712Z-aa2c bf16 and …085716Z-9c0e fp16, commit cce121f, v13 and
 /// v11 in the same runs): v15 / v13 0.934-0.989 at S = 512 and 4096 (predicted 0.90-0.95; 0.934-0.977
 /// below 128 MiB) and 0.958-0.997 from 128 MiB up (predicted 0.95-1.00): all 40 points >= 0.90, the lowest fp16
-/// (1, 4096) with 64-key pages. v11 in the same runs: 12 of 40 below 0.90 (lowest 0.876).
+/// (1, 4096) with 64-key pages. v11 in the same runs: 12 of 40 below 0.90 (lowest 0.876). The
+/// prediction's "v11: 0.87-0.93" at S = 512 and 4096 misread its rows: they say 0.873-0.993.
 ///
 /// **Run.** `build/cuda/topics/02-decode-attention/lab-02-decode-attention --variant v13,v11,v15 --dtype bf16`
 #include "kernels/paged_mma.cuh"
