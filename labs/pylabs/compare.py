@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Dict, List, Sequence
 
 from . import selection as sel
+from . import sweeps
 from .journal import Row, gpu_name, median_ms, workload_key
 from .report import fmt_check, fmt_ms, fmt_num, fmt_tflops
 from .topics import UsageError
@@ -31,6 +32,29 @@ def _table(header: Sequence[str], body: List[Sequence[str]]) -> List[str]:
     widths = [max(len(str(c)) for c in col) for col in zip(header, *body)]
     fmt = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     return [fmt(header), fmt(["-" * w for w in widths])] + [fmt(b) for b in body]
+
+
+# Topics whose kernels read their bytes and write almost nothing (decode attention: the KV cache;
+# W4A16: the weights): for them a same-size *read* is the fair ceiling, so each workload gets a
+# line with topic 00's read-kernel-sweep time at its bytes. A copy or a read+write kernel (GELU)
+# would be judged against the wrong yardstick, so other topics get no such line.
+READ_BOUND_LABS = ("02-", "04-")
+
+
+def read_ceiling_line(rows: List[Row], gpu: str, best: Row) -> List[str]:
+    """["  a pure read of these bytes ... ours runs at N% of its speed"], or [] where it does not apply
+    (not a read-bound topic, not cold, no usable row or byte model, no read sweep covering the size)."""
+    if best is None or not best["lab"].startswith(READ_BOUND_LABS) or best.get("l2") != "cold" or not sel.usable(best):
+        return []
+    b = best.get("bytes")
+    if isinstance(b, bool) or not isinstance(b, (int, float)) or not b > 0:
+        return []
+    read_ms = sweeps.read_time_at_bytes(rows, gpu, float(b))
+    if read_ms is None:
+        return []
+    return [f"  a pure read of these {b / 1e6:,.1f} MB, cold, takes {read_ms * 1e3:.2f} µs (topic 00's "
+            f"read-kernel-sweep, log-log interpolated): ours runs at {100.0 * read_ms / median_ms(best):.0f}% "
+            f"of its speed"]
 
 
 HEADER = ("role", "variant", "producer / source", "median ms", "p10–p90", "GB/s", "% copy", "TFLOP/s",
@@ -81,7 +105,8 @@ def compare_lines(rows: List[Row], lab: str, filters: Dict[str, str]) -> List[st
             body.append(_cells("published", p, best))
             shown_published.add(id(p))
         lines += [f"{lab} · {gpu} · {sel.workload_sizes(wl)} {wl.get('dtype', '')} · L2 {l2}"]
-        lines += ["  " + l for l in _table(HEADER, body)] + [""]
+        lines += ["  " + l for l in _table(HEADER, body)]
+        lines += read_ceiling_line(rows, gpu, best) + [""]
     rest = [p for p in published if id(p) not in shown_published]
     if rest:
         lines += [f"{lab} · published figures for workloads not measured here"]

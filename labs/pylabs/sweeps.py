@@ -79,3 +79,11 @@ def copy_time_at_bytes(rows: List[Row], gpu: str, bytes_moved: float) -> Optiona
     sweep's ends are not extrapolated: below the smallest size the floor dominates, above the
     largest the 2 GiB copy row is the better reference)."""
     return _interpolate_loglog(sweep_points(rows, gpu, MEMCPY_SWEEP), bytes_moved)
+
+
+def read_time_at_bytes(rows: List[Row], gpu: str, bytes_read: float) -> Optional[float]:
+    """Milliseconds topic 00's read-only kernel takes to read `bytes_read` bytes on `gpu`, cold
+    L2: log-log linear interpolation between the newest `read-kernel-sweep` rows (its power-of-two
+    sizes and any `--sweep-kib` size measured). None outside the measured sizes or without rows.
+    The ceiling a read-bound kernel (decode attention, weight-only GEMV) is judged against."""
+    return _interpolate_loglog(sweep_points(rows, gpu, READ_SWEEP), bytes_read)

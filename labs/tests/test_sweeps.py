@@ -7,7 +7,7 @@ import tempfile
 import unittest
 
 from tests.fixtures import row, write_journal
-from pylabs import journal, plots, sweeps
+from pylabs import compare, journal, plots, sweeps
 
 try:
     import matplotlib  # noqa: F401
@@ -70,6 +70,33 @@ class SweepTest(unittest.TestCase):
         self.assertEqual([ms for _, ms in kernel], [0.016, 0.020, 0.032])
         read = sweeps.sweep_points(rows, GPU, sweeps.READ_SWEEP)  # x = bytes read, not 2 x buffer
         self.assertEqual(read, [(1.0 * b, ms / 2) for b, ms in MEMCPY])
+
+    def test_read_time_is_the_read_sweep_at_bytes_read(self):
+        rows = self.read(base_rows())
+        for b, ms in MEMCPY:  # read rows: x = 1 x buffer, median = ms / 2
+            self.assertEqual(sweeps.read_time_at_bytes(rows, GPU, 1.0 * b), ms / 2)
+        mid = math.sqrt(256 * KIB * 512 * KIB)
+        self.assertAlmostEqual(sweeps.read_time_at_bytes(rows, GPU, mid), math.sqrt(0.004 * 0.005), places=12)
+        self.assertIsNone(sweeps.read_time_at_bytes(rows, GPU, 2048 * KIB))  # past the largest size
+        self.assertIsNone(sweeps.read_time_at_bytes(rows, "Another GPU", 512 * KIB))
+
+    def test_compare_adds_the_read_ceiling_only_for_read_bound_topics(self):
+        wl = {"B": 1, "S": 4096, "dtype": "bf16"}
+        attn = [row("v1", 0.010, lab="02-fixture-attn", workload=wl, bytes_=512 * KIB),
+                row("v0", 0.020, lab="02-fixture-attn", workload=wl, bytes_=512 * KIB)]
+        gelu = [row("v1", 0.010, lab="01-fixture-gelu", workload=wl, bytes_=512 * KIB)]
+        rows = self.read(base_rows() + attn + gelu)
+        lines = compare.compare_lines(rows, "02-fixture-attn", {})
+        ceiling = [l for l in lines if "pure read" in l]
+        self.assertEqual(len(ceiling), 1)
+        self.assertIn("5.00 µs", ceiling[0])  # the 512 KiB read row: 0.010 / 2 ms
+        self.assertIn("50% of its speed", ceiling[0])  # the best (v1, 10 µs), not v0
+        self.assertFalse([l for l in compare.compare_lines(rows, "01-fixture-gelu", {}) if "pure read" in l])
+        warm = self.read(base_rows() + [row("v1", 0.010, lab="02-fixture-attn", workload=wl, bytes_=512 * KIB,
+                                            l2="warm")])
+        self.assertFalse([l for l in compare.compare_lines(warm, "02-fixture-attn", {}) if "pure read" in l])
+        far = self.read(base_rows() + [row("v1", 0.010, lab="02-fixture-attn", workload=wl, bytes_=64e9)])
+        self.assertFalse([l for l in compare.compare_lines(far, "02-fixture-attn", {}) if "pure read" in l])
 
     def test_copy_time_is_exact_at_a_measured_size(self):
         rows = self.read(base_rows())
