@@ -98,49 +98,6 @@ static_assert(kMaxSplits * kGqaGroup * 2 <= kV7AccFloats, "split (m, l) fit over
 /// in flight plus 32 accumulators and 16 words of q do not fit the 128 that 4 blocks allow
 /// (ptxas spills ~110 bytes there). 12 warps x 8 KiB = 96 KiB in flight per SM, about 3x
 /// what Little's law asks at 4.5 TB/s and ~1 us loaded latency.
-/// v12's combine: the (m, l) pair and the 4 accumulators of this many splits are loaded before
-/// any is used (8 x (2 + 4) floats in registers), so a combine of up to 8 splits is one L2 round
-/// trip and one of 32 splits four, against v10's 1 + ceil(splits / 16).
-inline constexpr int kCombineChunk = 8;
-
-/// The last block's merge of every split's partial, for head h and dims c..c+3, in one pass:
-/// each chunk's loads are issued together, then folded into a running (max, sum, acc) with the
-/// usual rescale. Splits are folded in order, so the result is the same on every run.
-/// A split whose max is -inf (only masked keys) has weight 0 and is skipped.
-__device__ __forceinline__ void combine_one_trip(const SplitArgs& sp, size_t bh, int h, int c, float& l_all,
-                                                 float4& acc) {
-  const float* ml = sp.partial_ml + (bh * sp.splits * kGqaGroup + h) * 2;
-  const float* po = sp.partial_o + (bh * sp.splits * kGqaGroup + h) * kHeadDim + c;
-  float m_all = -INFINITY;
-  l_all = 0.f;
-  acc = make_float4(0.f, 0.f, 0.f, 0.f);
-  for (int x0 = 0; x0 < sp.splits; x0 += kCombineChunk) {
-    float ms[kCombineChunk], ls[kCombineChunk];
-    float4 os[kCombineChunk];
-#pragma unroll
-    for (int j = 0; j < kCombineChunk; ++j) {
-      if (x0 + j < sp.splits) {
-        const size_t x = static_cast<size_t>(x0 + j);
-        ms[j] = load_coherent(ml + x * kGqaGroup * 2);
-        ls[j] = load_coherent(ml + x * kGqaGroup * 2 + 1);
-        os[j] = load_coherent4(po + x * kGqaGroup * kHeadDim);
-      }
-    }
-#pragma unroll
-    for (int j = 0; j < kCombineChunk; ++j) {
-      if (x0 + j >= sp.splits || ms[j] == -INFINITY) continue;
-      const float m_new = fmaxf(m_all, ms[j]);
-      const float a = exp2f(m_all - m_new);  // 0 while m_all is -inf (nothing folded yet)
-      const float w = exp2f(ms[j] - m_new);
-      l_all = l_all * a + w * ls[j];
-      acc.x = acc.x * a + w * os[j].x;
-      acc.y = acc.y * a + w * os[j].y;
-      acc.z = acc.z * a + w * os[j].z;
-      acc.w = acc.w * a + w * os[j].w;
-      m_all = m_new;
-    }
-  }
-}
 
 
 
