@@ -122,23 +122,27 @@ __device__ __forceinline__ void prefetch_tile_l2(const T* kbh, const T* vbh, int
 #endif
 }
 
-/// kPrefetchTiles > 0 (v14): lane 0 of each warp keeps its tiles 1..kPrefetchTiles ahead in
-/// flight to L2 (prefetch_tile_l2); 0 (every other version): no such code.
-template <class T, int kHint, bool kAcqRelTicket, int kCombine = kCombineTwoTrips, int kPrefetchTiles = 0>
-__global__ void __launch_bounds__(kThreads, 3)
-    mma_stream_kernel(const T* __restrict__ q, const T* __restrict__ kc, const T* __restrict__ vc,
-                         T* __restrict__ out, int S, int S_alloc, int Hq, int Hkv, SplitArgs sp, float scale_log2) {
-  __shared__ __align__(16) float scratch[kV7ScratchFloats];
-  __shared__ unsigned s_flag;
-  const int split = blockIdx.x, kvh = blockIdx.y, b = blockIdx.z;
+/// A thread's place in the block and in its warp's mma fragments (g: row group, t: lane in it),
+/// computed once at the top of a kernel (where v7-v16 always computed them: keeping that order
+/// keeps their compiled code byte-identical to what was measured).
+struct LaneIds {
+  int tid, warp, lane, g, t;
+};
+__device__ __forceinline__ LaneIds lane_ids() {
   const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32, g = lane / 4, t = lane % 4;
-  const int begin = split * sp.keys_per_split;
-  const int end = min(S, begin + sp.keys_per_split);
-  const int n_tiles = end > begin ? (end - begin + kV7BlockKeys - 1) / kV7BlockKeys : 0;
-  const size_t bh = static_cast<size_t>(b) * Hkv + kvh;
-  const T* kbh = kc + bh * S_alloc * kHeadDim;
-  const T* vbh = vc + bh * S_alloc * kHeadDim;
+  return LaneIds{tid, warp, lane, g, t};
+}
 
+/// The body every version of this file shares: warp w streams the 16-key tiles begin + 16 w,
+/// + 64, ... below `end` (n_tiles block iterations) for the 4 query heads of one (sequence, KV
+/// head), q.K and P.V on tensor cores with an online softmax, and the block's 4 warps are
+/// merged in `scratch` into the (M, L, A) of output dimension threadIdx.x. Ends with every thread's reads of `scratch` issued, not done:
+/// a caller that writes `scratch` again must pass a barrier first.
+template <class T, int kHint, int kPrefetchTiles>
+__device__ __forceinline__ void stream_keys(LaneIds id, const T* __restrict__ q, int b, int kvh, int Hq, const T* kbh, const T* vbh,
+                                            int begin, int end, int n_tiles, float scale_log2, float* scratch, float (&M)[kGqaGroup],
+                                            float (&L)[kGqaGroup], float (&A)[kGqaGroup]) {
+  const int tid = id.tid, warp = id.warp, lane = id.lane, g = id.g, t = id.t;
   std::uint64_t policy = 0;
   if constexpr (kHint == kHintBundle || kHint == kHintEvictFirstOnly)
     asm("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;\n" : "=l"(policy));
@@ -272,8 +276,30 @@ __global__ void __launch_bounds__(kThreads, 3)
   __syncthreads();
 
   const int d = tid;  // kThreads == kHeadDim
-  float M[kGqaGroup], L[kGqaGroup], A[kGqaGroup];
   merge_partials<kV7Warps>(s_m, s_l, s_acc, d, M, L, A);
+}
+
+/// kPrefetchTiles > 0 (v14): lane 0 of each warp keeps its tiles 1..kPrefetchTiles ahead in
+/// flight to L2 (prefetch_tile_l2); 0 (every other version): no such code.
+template <class T, int kHint, bool kAcqRelTicket, int kCombine = kCombineTwoTrips, int kPrefetchTiles = 0>
+__global__ void __launch_bounds__(kThreads, 3)
+    mma_stream_kernel(const T* __restrict__ q, const T* __restrict__ kc, const T* __restrict__ vc,
+                         T* __restrict__ out, int S, int S_alloc, int Hq, int Hkv, SplitArgs sp, float scale_log2) {
+  __shared__ __align__(16) float scratch[kV7ScratchFloats];
+  __shared__ unsigned s_flag;
+  const int split = blockIdx.x, kvh = blockIdx.y, b = blockIdx.z;
+  const LaneIds id = lane_ids();
+  const int tid = id.tid, warp = id.warp, lane = id.lane;
+  const int begin = split * sp.keys_per_split;
+  const int end = min(S, begin + sp.keys_per_split);
+  const int n_tiles = end > begin ? (end - begin + kV7BlockKeys - 1) / kV7BlockKeys : 0;
+  const size_t bh = static_cast<size_t>(b) * Hkv + kvh;
+  const T* kbh = kc + bh * S_alloc * kHeadDim;
+  const T* vbh = vc + bh * S_alloc * kHeadDim;
+
+  const int d = tid;  // kThreads == kHeadDim
+  float M[kGqaGroup], L[kGqaGroup], A[kGqaGroup];
+  stream_keys<T, kHint, kPrefetchTiles>(id, q, b, kvh, Hq, kbh, vbh, begin, end, n_tiles, scale_log2, scratch, M, L, A);
 
   if (sp.splits == 1) {
 #pragma unroll

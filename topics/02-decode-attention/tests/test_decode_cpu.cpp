@@ -2,12 +2,15 @@
 // planner and the workload/byte models. They run anywhere (label cpu).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "data_hash.hpp"
 #include "decode.hpp"
 #include "fixture.hpp"
+#include "lean_plan.hpp"
 #include "reference_cpu.hpp"
 #include "split_plan.hpp"
 
@@ -146,6 +149,64 @@ TEST_CASE("a forced split count (lab --splits) is honoured, clamped, and still c
   CHECK(plan_splits(1, 8, 32768, 132, 4, 32, 16).splits == 16);
   CHECK(plan_splits(1, 8, 32768, 132, 4, 32, 0).splits == plan_splits(1, 8, 32768, 132, 4, 32).splits);
   CHECK(plan_splits(1, 8, 40, 132, 4, 32, 64).splits == 2);  // at most one 32-key tile per split
+}
+
+TEST_CASE("v17's lean plan: every unit in exactly one block, ranges within one unit of each other, slots unique") {
+  for (int sms : {132, 16})
+    for (int B : {1, 3, 8, 32})
+      for (int S : {1, 7, 17, 512, 4097, 32768}) {
+        const LeanPlan p = plan_lean(B, 8, S, sms, 3);
+        CAPTURE(sms);
+        CAPTURE(B);
+        CAPTURE(S);
+        REQUIRE(p.blocks >= 1);
+        REQUIRE(p.blocks <= lean_units(p));
+        CHECK(static_cast<long long>(p.units_per_pair) * kLeanUnitKeys >= S);
+        CHECK(static_cast<long long>(p.units_per_pair - 1) * kLeanUnitKeys < S);
+        CHECK(p.blocks <= sms * kTargetBlocksPerSm);
+        CHECK(lean_unit_begin(p, 0) == 0);
+        CHECK(lean_unit_begin(p, p.blocks) == lean_units(p));
+        long long shortest = lean_units(p), longest = 0;
+        std::vector<int> slot_owner(static_cast<size_t>(p.blocks + p.pairs), -1);
+        for (int b = 0; b < p.blocks; ++b) {
+          const long long u0 = lean_unit_begin(p, b), u1 = lean_unit_begin(p, b + 1);
+          shortest = std::min(shortest, u1 - u0);
+          longest = std::max(longest, u1 - u0);
+          CHECK(lean_block_of_unit(p, u0) == b);
+          CHECK(lean_block_of_unit(p, u1 - 1) == b);
+          // Each pair the range touches gets one slot, owned by this block alone, inside the
+          // pair's contiguous run first..last (what the kernel's combine reads).
+          for (int pair = static_cast<int>(u0 / p.units_per_pair); pair <= (u1 - 1) / p.units_per_pair; ++pair) {
+            const long long slot = lean_slot(b, pair);
+            REQUIRE(slot < static_cast<long long>(slot_owner.size()));
+            CHECK(slot_owner[static_cast<size_t>(slot)] == -1);
+            slot_owner[static_cast<size_t>(slot)] = b;
+            const int first = lean_block_of_unit(p, static_cast<long long>(pair) * p.units_per_pair);
+            const int last = lean_block_of_unit(p, static_cast<long long>(pair + 1) * p.units_per_pair - 1);
+            CHECK(first <= b);
+            CHECK(b <= last);
+          }
+        }
+        CHECK(shortest >= 1);
+        CHECK(longest - shortest <= 1);
+        // The kernel keeps at most two pairs to merge per block: only a range's first and last
+        // pairs can have more than one segment.
+        for (int b = 0; b < p.blocks; ++b) {
+          const long long u0 = lean_unit_begin(p, b), u1 = lean_unit_begin(p, b + 1);
+          int shared_pairs = 0;
+          for (int pair = static_cast<int>(u0 / p.units_per_pair); pair <= (u1 - 1) / p.units_per_pair; ++pair) {
+            const long long pu0 = static_cast<long long>(pair) * p.units_per_pair;
+            if (lean_block_of_unit(p, pu0) != lean_block_of_unit(p, pu0 + p.units_per_pair - 1)) ++shared_pairs;
+          }
+          CHECK(shared_pairs <= 2);
+        }
+        if (lean_units(p) >= static_cast<long long>(sms) * kTargetBlocksPerSm * (kMinKeysPerSplit / kLeanUnitKeys))
+          CHECK(p.blocks == sms * kTargetBlocksPerSm);  // a long cache fills the wave exactly
+      }
+  // The H200 shapes of the targets: 264 blocks, where the split plan makes 256.
+  CHECK(plan_lean(8, 8, 4096, 132, 3).blocks == 264);
+  CHECK(plan_lean(1, 8, 32768, 132, 3).blocks == 264);
+  CHECK(plan_lean(1, 8, 512, 132, 3).blocks == 32);  // 128-key ranges, as the split plan's 4 splits
 }
 
 TEST_CASE("byte and FLOP models, workload object and flags") {

@@ -216,6 +216,52 @@ TEST_CASE("v12's, v13's, v14's and v16's combines: every split count the plan ca
   }
 }
 
+TEST_CASE("v17's ranges across pairs: segments that cross (sequence, KV head) boundaries, pairs inside one range, the same bits on every run") {
+  // (8, 4097): 264 ranges of ~62 units over 64 pairs of 257, so most pairs have 5 segments and
+  // most ranges cross a boundary; (32, 40): ranges of 8 units over pairs of 3, so a range holds
+  // whole pairs (written directly) between two crossed ones; (1, 2600) and (3, 7): few pairs.
+  Stream st;
+  const DecodeVersion* v17 = DecodeRegistry::instance().find("v17");
+  REQUIRE(v17 != nullptr);
+  std::string why;
+  if (!lab::runnable_on(v17->info, lab::query_gpu(0), &why)) return;
+  struct Case { int B, S; };
+  for (const Case c : {Case{8, 4097}, Case{32, 40}, Case{1, 2600}, Case{3, 7}})
+    for (lab::DType dt : {lab::DType::bf16, lab::DType::f16}) {
+      CAPTURE(c.B);
+      CAPTURE(c.S);
+      DecodeFixture fx(shape_of(c.B, c.S, c.S + 61, dt), st.s);
+      const DeviceProblem p = fx.problem(Layout::contiguous);
+      const Runner r = v17->prepare(p);
+      CHECK(r.details.value("blocks", 0) >= 1);
+      const size_t n = static_cast<size_t>(c.B) * fx.shape().Hq * fx.shape().D;
+      auto output = [&] {
+        std::vector<std::uint16_t> h(n);
+        LABS_CHECK(cudaMemcpyAsync(h.data(), p.out, n * sizeof(std::uint16_t), cudaMemcpyDeviceToHost, st.s));
+        LABS_CHECK(cudaStreamSynchronize(st.s));
+        return h;
+      };
+      fx.poison_output(st.s);
+      r.launch(st.s);
+      const lab::CheckResult first_check = fx.check_output();
+      CHECK_MESSAGE(first_check.pass, first_check.summary());
+      const std::vector<std::uint16_t> first = output();
+      for (int rep = 0; rep < 3; ++rep) {  // the tickets reset themselves; the merge order is fixed
+        fx.poison_output(st.s);
+        r.launch(st.s);
+        CHECK(output() == first);
+      }
+    }
+  // It plans its own ranges: a forced split count changes nothing, and its details carry no
+  // "splits", which is how the lab's --splits sweep knows to skip it.
+  DecodeFixture fx(shape_of(1, 4096, 4096, lab::DType::bf16), st.s);
+  DeviceProblem forced = fx.problem(Layout::contiguous);
+  forced.shape.splits = 4;
+  const Runner r = v17->prepare(forced);
+  CHECK(r.details.find("splits") == r.details.end());
+  CHECK(r.details.value("blocks", 0) == v17->prepare(fx.problem(Layout::contiguous)).details.value("blocks", 0));
+}
+
 TEST_CASE("v14's prefetch distance: DECODE02_L2_PREFETCH_TILES picks 1, 2, 4 or 8, and nothing else") {
   Stream st;
   const DecodeVersion* v14 = DecodeRegistry::instance().find("v14");
