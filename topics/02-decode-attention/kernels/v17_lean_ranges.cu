@@ -26,99 +26,30 @@
 /// within ~0.5 us at (1, 32768); if not, the imbalance was not what the gap to the read kernel
 /// is made of.
 ///
+/// **MEASURED** (run 20261202T110100Z-35b5 at a83e51e, v13 and v16 in the same run, bf16,
+/// medians): slower than v13 at nine of ten shapes. (8, 4096) 40.00 vs 36.82 us (+3.18, 78.9%
+/// of copy), (1, 32768) 40.38 vs 37.34 (+3.04); (1, 512) +0.67 and (1, 4096) +1.25, where the
+/// ranges are exactly v13's splits; (32, 512) +4.13 and (32, 4096) +6.08 (v13 has no combine
+/// there); (1, 131072) 127.44 vs 127.62, a tie. fp16 the same picture. The prediction was wrong
+/// in sign: balance did not show, two costs it did not count did (v18's file). memcheck and
+/// racecheck clean at --quick --check-only. The kernel body moved to kernels/lean_stream.cuh
+/// afterwards (for v18); that build's SASS is not byte-identical (same size), so v17 was
+/// measured again beside v18.
+///
 /// **Run.** `build/cuda/topics/02-decode-attention/lab-02-decode-attention --variant v13,v17 --layout contiguous --dtype bf16`
-#include <limits>
-#include <stdexcept>
-
-#include "kernels/mma_stream.cuh"
-#include "lean_plan.hpp"
+#include "kernels/lean_stream.cuh"
 
 #if LABS_GPU
 namespace decode02 {
 namespace {
 
 #if defined(LABS_BACKEND_CUDA)
-using mma_stream::kV7BlockKeys;
-using mma_stream::kV7ScratchFloats;
-
-/// One block = one contiguous range of units of the lean plan, 4 warps; one segment per pair
-/// the range touches (see the file comment).
 template <class T>
 __global__ void __launch_bounds__(kThreads, 3)
     v17_lean_kernel(const T* __restrict__ q, const T* __restrict__ kc, const T* __restrict__ vc, T* __restrict__ out,
-                    int S, int S_alloc, int Hq, int Hkv, LeanPlan plan, SplitArgs sp, float scale_log2) {
-  __shared__ __align__(16) float scratch[kV7ScratchFloats];
-  __shared__ int s_last_of[2];  // pairs whose last segment this block streamed (written by thread 0)
-  __shared__ int s_lasts;
-  const int blk = blockIdx.x;
-  const mma_stream::LaneIds id = mma_stream::lane_ids();
-  const int d = id.tid;  // kThreads == kHeadDim
-  // Unit indices fit 32 bits (the plan's units are B * Hkv * S / 16); only the range ends
-  // need a 64-bit product.
-  const int u_stop = static_cast<int>(lean_unit_begin(plan, blk + 1));
-  int u = static_cast<int>(lean_unit_begin(plan, blk));
-  if (id.tid == 0) s_lasts = 0;
-  // Each segment is derived from its first unit u, before and after it is streamed.
-#pragma unroll 1
-  while (u < u_stop) {
-    float M[kGqaGroup], L[kGqaGroup], A[kGqaGroup];
-    {
-      const int pair = u / plan.units_per_pair, pair_u0 = pair * plan.units_per_pair;
-      const int begin = (u - pair_u0) * kLeanUnitKeys;
-      const int end = min(S, (min(u_stop, pair_u0 + plan.units_per_pair) - pair_u0) * kLeanUnitKeys);
-      const size_t bh = static_cast<size_t>(pair);
-      mma_stream::stream_keys<T, kHintNone, 0>(id, q, pair / Hkv, pair % Hkv, Hq, kc + bh * S_alloc * kHeadDim,
-                                               vc + bh * S_alloc * kHeadDim, begin, end,
-                                               (end - begin + kV7BlockKeys - 1) / kV7BlockKeys, scale_log2, scratch,
-                                               M, L, A);
-    }
-    const int pair = u / plan.units_per_pair, pair_u0 = pair * plan.units_per_pair;
-    const int first = lean_block_of_unit(plan, pair_u0);
-    const int segments = lean_block_of_unit(plan, pair_u0 + plan.units_per_pair - 1) - first + 1;
-    u = min(u_stop, pair_u0 + plan.units_per_pair);  // the next segment's first unit
-    T* out_bh = out + (static_cast<size_t>(pair / Hkv) * Hq + (pair % Hkv) * kGqaGroup) * kHeadDim;
-    if (segments == 1) {
-#pragma unroll
-      for (int h = 0; h < kGqaGroup; ++h) out_bh[h * kHeadDim + d] = Elem<T>::from_float(A[h] / L[h]);
-      __syncthreads();  // the next segment writes scratch: every thread's reads of it are done
-      continue;
-    }
-    const size_t part = static_cast<size_t>(lean_slot(blk, pair));
-#pragma unroll
-    for (int h = 0; h < kGqaGroup; ++h) {
-      sp.partial_o[(part * kGqaGroup + h) * kHeadDim + d] = A[h];
-      if (d == h) {
-        sp.partial_ml[(part * kGqaGroup + h) * 2 + 0] = M[h];
-        sp.partial_ml[(part * kGqaGroup + h) * 2 + 1] = L[h];
-      }
-    }
-    __syncthreads();  // every partial store before thread 0's release; scratch reads done
-    if (id.tid == 0 && ticket_add_acq_rel(sp.counters + pair) + 1u == static_cast<unsigned>(segments))
-      s_last_of[s_lasts++] = pair;
-  }
-  // The merges wait until the range is streamed. Only a range's first and last segments can
-  // belong to a pair with more than one segment, so a block merges at most two pairs. Inside the
-  // streaming loop, v13's combine made ptxas spill ~350 bytes (168 registers); out here it
-  // does not (157), and the first pair's merge no longer holds up the rest of the range. The
-  // barrier also carries thread 0's acquire (its ticket) to every thread's partial loads.
-  __syncthreads();
-#pragma unroll 1
-  for (int i = 0; i < s_lasts; ++i) {
-    const int pair = s_last_of[i], pair_u0 = pair * plan.units_per_pair;
-    const int first = lean_block_of_unit(plan, pair_u0);
-    // The pair's slots first + pair .. are one contiguous run, read as the splits of one
-    // (sequence, KV head) by v13's combine.
-    SplitArgs mine = sp;
-    const size_t slot0 = static_cast<size_t>(lean_slot(first, pair));
-    mine.partial_o = sp.partial_o + slot0 * kGqaGroup * kHeadDim;
-    mine.partial_ml = sp.partial_ml + slot0 * kGqaGroup * 2;
-    mine.splits = lean_block_of_unit(plan, pair_u0 + plan.units_per_pair - 1) - first + 1;
-    float l_all;
-    float4 acc;
-    combine_warp_per_head(mine, 0, id.warp, id.lane, l_all, acc);
-    T* out_bh = out + (static_cast<size_t>(pair / Hkv) * Hq + (pair % Hkv) * kGqaGroup) * kHeadDim;
-    store_combined(out_bh + id.warp * kHeadDim + id.lane * 4, acc, l_all, sp.counters + pair, id.tid == 0);
-  }
+                    int S, int S_alloc, int Hq, int Hkv, lean_stream::ExactRanges ranges, SplitArgs sp,
+                    float scale_log2) {
+  lean_stream::lean_stream_block(q, kc, vc, out, S, S_alloc, Hq, Hkv, ranges, sp, scale_log2);
 }
 
 template <class T>
@@ -127,27 +58,15 @@ void prepare_typed(const DeviceProblem& p, Runner& r) {
   auto kernel = v17_lean_kernel<T>;
   int sms = 0, per_sm = 0;
   occupancy_of(kernel, 0, &sms, &per_sm);
-  // --splits does not apply: the rows carry no "splits", so a split sweep skips v17.
   const LeanPlan plan = plan_lean(s.B, s.Hkv, s.S, sms, per_sm);
   if (lean_units(plan) > std::numeric_limits<int>::max())
     throw std::invalid_argument("v17: more than 2^31 16-key units (its range arithmetic is 32-bit)");
-  // Workspace for blocks + pairs partial slots (lean_slot), as pairs x ceil(slots / pairs).
-  SplitPlan slots;
-  slots.splits = (plan.blocks + 2 * plan.pairs - 1) / plan.pairs;
-  auto ws = make_split_workspace(s, slots);
-  const SplitArgs sp = ws->args;
-  r.workspace = ws;
-  r.details = {{"blocks", plan.blocks},
-               {"units_per_block", static_cast<double>(lean_units(plan)) / plan.blocks},
-               {"unit_keys", kLeanUnitKeys},
-               {"blocks_per_sm", per_sm},
-               {"sms", sms}};
-  r.launch = [p, s, sp, plan, kernel](cudaStream_t stream) {
-    kernel<<<plan.blocks, kThreads, 0, stream>>>(static_cast<const T*>(p.q), static_cast<const T*>(p.k),
-                                                 static_cast<const T*>(p.v), static_cast<T*>(p.out), s.S, s.S_alloc,
-                                                 s.Hq, s.Hkv, plan, sp, softmax_scale_log2(s.D));
-    LABS_CHECK_LAUNCH();
-  };
+  lean_stream::prepare_runner<T>(p, r, kernel, lean_stream::ExactRanges{plan}, plan.blocks, plan.pairs,
+                                 {{"blocks", plan.blocks},
+                                  {"units_per_block", static_cast<double>(lean_units(plan)) / plan.blocks},
+                                  {"unit_keys", kLeanUnitKeys},
+                                  {"blocks_per_sm", per_sm},
+                                  {"sms", sms}});
 }
 #endif  // LABS_BACKEND_CUDA
 

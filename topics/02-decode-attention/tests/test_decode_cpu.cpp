@@ -209,6 +209,69 @@ TEST_CASE("v17's lean plan: every unit in exactly one block, ranges within one u
   CHECK(plan_lean(1, 8, 512, 132, 3).blocks == 32);  // 128-key ranges, as the split plan's 4 splits
 }
 
+TEST_CASE("v18's switch plan: every real unit in exactly one range, crossing ranges carry the phantom units, 32-bit arithmetic") {
+  for (int c : {0, 1, 4, 16})
+    for (int B : {1, 3, 8, 32})
+      for (int S : {1, 7, 17, 40, 512, 4097, 32768}) {
+        bool fits = false;
+        const LeanSwitchPlan p = plan_lean_switch(B, 8, S, 132, 3, c, &fits);
+        CAPTURE(c);
+        CAPTURE(B);
+        CAPTURE(S);
+        REQUIRE(fits);
+        REQUIRE(p.blocks >= 1);
+        CHECK(p.blocks == plan_lean(B, 8, S, 132, 3).blocks);
+        CHECK(p.switch_units <= c);
+        CHECK(p.switch_units < p.q);  // no range is all phantom
+        CHECK(lean_vbegin(p, p.blocks) == lean_virtual_units(p));
+        const int total = p.pairs * p.units_per_pair;
+        CHECK(lean_switch_begin(p, 0) == 0);
+        CHECK(lean_switch_begin(p, p.blocks) == total);
+        std::vector<int> owner(static_cast<size_t>(total), -1);
+        for (int b = 0; b < p.blocks; ++b) {
+          const int u0 = lean_switch_begin(p, b), u1 = lean_switch_begin(p, b + 1);
+          REQUIRE(u1 > u0);  // never empty
+          int crossings = 0, shared_pairs = 0;
+          for (int u = u0; u < u1; ++u) {
+            CHECK(owner[static_cast<size_t>(u)] == -1);
+            owner[static_cast<size_t>(u)] = b;
+            if (u > u0 && u % p.units_per_pair == 0) ++crossings;
+          }
+          for (int pair = u0 / p.units_per_pair; pair <= (u1 - 1) / p.units_per_pair; ++pair) {
+            const int first = lean_switch_first_block(p, pair), last = lean_switch_last_block(p, pair);
+            CHECK(first <= b);
+            CHECK(b <= last);
+            CHECK(lean_switch_begin(p, first) <= pair * p.units_per_pair);
+            CHECK(lean_switch_begin(p, last + 1) >= (pair + 1) * p.units_per_pair);
+            if (first != last) ++shared_pairs;
+          }
+          CHECK(shared_pairs <= 2);  // the kernel keeps at most two merges per block
+          // Virtual length (q or q + 1) = real units + phantoms: every crossing's whole run, plus
+          // parts of the runs before its first and after its last real unit.
+          const int vlen = lean_vbegin(p, b + 1) - lean_vbegin(p, b);
+          CHECK(vlen - (u1 - u0) >= crossings * p.switch_units);
+          CHECK(vlen - (u1 - u0) <= (crossings + 2) * p.switch_units);
+        }
+        for (int o : owner) CHECK(o >= 0);
+      }
+  // Without phantoms it cuts v17's range lengths (q or q + 1 units, as many of each), the long
+  // ones first instead of spread out.
+  const LeanSwitchPlan zero = plan_lean_switch(8, 8, 4096, 132, 3, 0);
+  const LeanPlan v17 = plan_lean(8, 8, 4096, 132, 3);
+  std::vector<long long> len_v17, len_zero;
+  for (int b = 0; b < zero.blocks; ++b) {
+    len_v17.push_back(lean_unit_begin(v17, b + 1) - lean_unit_begin(v17, b));
+    len_zero.push_back(lean_switch_begin(zero, b + 1) - lean_switch_begin(zero, b));
+  }
+  std::sort(len_v17.begin(), len_v17.end());
+  std::sort(len_zero.begin(), len_zero.end());
+  CHECK(len_v17 == len_zero);
+  // The H200 target shape with the default 4: 264 ranges, the crossing ones 4 units shorter.
+  const LeanSwitchPlan h200 = plan_lean_switch(8, 8, 4096, 132, 3, 4);
+  CHECK(h200.blocks == 264);
+  CHECK(h200.switch_units == 4);
+}
+
 TEST_CASE("byte and FLOP models, workload object and flags") {
   Shape s;
   s.B = 8, s.S = 4096, s.S_alloc = 5000, s.dtype = lab::DType::bf16, s.layout = Layout::paged16;

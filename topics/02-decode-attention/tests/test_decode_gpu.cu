@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -216,18 +217,25 @@ TEST_CASE("v12's, v13's, v14's and v16's combines: every split count the plan ca
   }
 }
 
-TEST_CASE("v17's ranges across pairs: segments that cross (sequence, KV head) boundaries, pairs inside one range, the same bits on every run") {
+TEST_CASE("v17's and v18's ranges across pairs: segments that cross (sequence, KV head) boundaries, pairs inside one range, the same bits on every run") {
   // (8, 4097): 264 ranges of ~62 units over 64 pairs of 257, so most pairs have 5 segments and
   // most ranges cross a boundary; (32, 40): ranges of 8 units over pairs of 3, so a range holds
   // whole pairs (written directly) between two crossed ones; (1, 2600) and (3, 7): few pairs.
+  // v18 also with its switch cost at 0 (v17's cut), 1 and 16 (lowered below the range length).
   Stream st;
-  const DecodeVersion* v17 = DecodeRegistry::instance().find("v17");
+  struct Run { const char* id; const char* switch_units; };
+  for (const Run run : {Run{"v17", nullptr}, Run{"v18", nullptr}, Run{"v18", "0"}, Run{"v18", "1"}, Run{"v18", "16"}}) {
+  const DecodeVersion* v17 = DecodeRegistry::instance().find(run.id);
   REQUIRE(v17 != nullptr);
   std::string why;
   if (!lab::runnable_on(v17->info, lab::query_gpu(0), &why)) return;
+  if (run.switch_units) REQUIRE(setenv("DECODE02_LEAN_SWITCH_UNITS", run.switch_units, 1) == 0);
+  else REQUIRE(unsetenv("DECODE02_LEAN_SWITCH_UNITS") == 0);
   struct Case { int B, S; };
   for (const Case c : {Case{8, 4097}, Case{32, 40}, Case{1, 2600}, Case{3, 7}})
     for (lab::DType dt : {lab::DType::bf16, lab::DType::f16}) {
+      CAPTURE(run.id);
+      CAPTURE(run.switch_units ? run.switch_units : "default");
       CAPTURE(c.B);
       CAPTURE(c.S);
       DecodeFixture fx(shape_of(c.B, c.S, c.S + 61, dt), st.s);
@@ -260,6 +268,19 @@ TEST_CASE("v17's ranges across pairs: segments that cross (sequence, KV head) bo
   const Runner r = v17->prepare(forced);
   CHECK(r.details.find("splits") == r.details.end());
   CHECK(r.details.value("blocks", 0) == v17->prepare(fx.problem(Layout::contiguous)).details.value("blocks", 0));
+  }
+  // v18's knob: 0-16 accepted (the default is 4), anything else refused with a clear error.
+  const DecodeVersion* v18 = DecodeRegistry::instance().find("v18");
+  DecodeFixture fx(shape_of(8, 4096, 4096, lab::DType::bf16), st.s);
+  REQUIRE(unsetenv("DECODE02_LEAN_SWITCH_UNITS") == 0);
+  CHECK(v18->prepare(fx.problem(Layout::contiguous)).details.value("switch_units", -1) == 4);
+  REQUIRE(setenv("DECODE02_LEAN_SWITCH_UNITS", "8", 1) == 0);
+  CHECK(v18->prepare(fx.problem(Layout::contiguous)).details.value("switch_units", -1) == 8);
+  for (const char* bad : {"-1", "17", "four", " 4"}) {
+    REQUIRE(setenv("DECODE02_LEAN_SWITCH_UNITS", bad, 1) == 0);
+    CHECK_THROWS_AS(v18->prepare(fx.problem(Layout::contiguous)), std::invalid_argument);
+  }
+  REQUIRE(unsetenv("DECODE02_LEAN_SWITCH_UNITS") == 0);
 }
 
 TEST_CASE("v14's prefetch distance: DECODE02_L2_PREFETCH_TILES picks 1, 2, 4 or 8, and nothing else") {
