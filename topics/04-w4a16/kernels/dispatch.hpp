@@ -1,5 +1,5 @@
 /// @file dispatch.hpp
-/// What a dispatching version (v23, v27) shares: given the versions to try for a problem, the
+/// What a dispatching version (v23, v27, v30) shares: given the versions to try for a problem, the
 /// measured grid's winner first, hand the problem to the first one that accepts it. A version
 /// refuses a problem by throwing std::invalid_argument from prepare (v15, v19 and v26 keep
 /// x[M][K] in shared memory, so a long K at M = 8 does not fit); the next in line takes it.
@@ -50,6 +50,23 @@ Version dispatching_version(const char* id, const char* idea, Order order) {
     return first_that_takes(name.c_str(), order(p), p, [](const std::string& id, const Step&) { return id; });
   };
   return v;
+}
+
+/// v27's table (its file has the rule and where it was read off): the versions to try for p,
+/// the grid's winner first. v30 starts from it.
+inline std::vector<std::string> v27_dispatch_order(const Problem& p) {
+  std::vector<std::string> order;
+  const bool wide_n = p.N >= 28672, long_k = p.K >= 28672;
+  if (p.wfmt == WFormat::int4_sym) {
+    if (p.M == 1) order.push_back(wide_n || long_k ? "v15" : "v26");
+    else if (p.M == 2) order.push_back(long_k ? "v5" : p.N >= 10240 ? "v15" : "v26");
+    else if (p.M <= 4) order.push_back(wide_n ? "v15" : long_k ? "v25" : "v5");
+    else if (p.M <= 8) order.push_back(wide_n ? "v15" : p.K >= 14336 ? "v25" : "v24");
+  }
+  if (p.M > 8) order.push_back(wide_n && p.K >= 8192 ? "v25" : "v24");
+  order.push_back(p.M <= 4 ? "v5" : "v24");
+  order.push_back("v24");
+  return order;
 }
 
 }  // namespace w4a16

@@ -28,34 +28,12 @@
 /// ~2.1x cuBLAS bf16), M = 16 ~22.2 / ~25.0 us (~1.5x / ~1.3x).
 ///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v23,v27 --dtype bf16 --wfmt int4-sym
-#include <string>
-#include <vector>
-
 #include "kernels/dispatch.hpp"
 
 namespace w4a16 {
-namespace {
-
-/// The versions to try for p, the grid's winner first.
-std::vector<std::string> dispatch_order(const Problem& p) {
-  std::vector<std::string> order;
-  const bool wide_n = p.N >= 28672, long_k = p.K >= 28672;
-  if (p.wfmt == WFormat::int4_sym) {
-    if (p.M == 1) order.push_back(wide_n || long_k ? "v15" : "v26");
-    else if (p.M == 2) order.push_back(long_k ? "v5" : p.N >= 10240 ? "v15" : "v26");
-    else if (p.M <= 4) order.push_back(wide_n ? "v15" : long_k ? "v25" : "v5");
-    else if (p.M <= 8) order.push_back(wide_n ? "v15" : p.K >= 14336 ? "v25" : "v24");
-  }
-  if (p.M > 8) order.push_back(wide_n && p.K >= 8192 ? "v25" : "v24");
-  order.push_back(p.M <= 4 ? "v5" : "v24");
-  order.push_back("v24");
-  return order;
-}
-
-}  // namespace
 
 LABS_REGISTER_VERSION(Version, (dispatching_version(
                                    "v27", "dispatch: per layer shape and M, the fastest of v5/v15/v24/v25/v26 in the measured grid",
-                                   dispatch_order)))
+                                   v27_dispatch_order)))
 
 }  // namespace w4a16

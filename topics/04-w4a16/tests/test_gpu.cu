@@ -327,6 +327,30 @@ TEST_CASE("v27 picks this session's grid winners (v26, v24, v25 among them), and
   CHECK_THROWS_AS(Registry::instance().find("v27")->prepare(forced), std::invalid_argument);
 }
 
+TEST_CASE("v30 is v27 but for v29 above M = 8 on 14336 <= K < 28672") {
+  auto pick = [](const char* id, int M, int N, int K, WFormat f) {
+    return Registry::instance().find(id)->picks(shape_only(M, N, K, f));
+  };
+  CHECK(pick("v30", 16, 4096, 14336, WFormat::int4_sym) == "v29");   // 8b-down
+  CHECK(pick("v30", 9, 4096, 14336, WFormat::int4_asym) == "v29");
+  CHECK(pick("v30", 16, 8192, 28672, WFormat::int4_sym) == "v24");   // 70b-down: v29 measured slower
+  CHECK(pick("v30", 8, 4096, 14336, WFormat::int4_sym) == "v25");    // M <= 8: v27's table
+  int same = 0, total = 0;
+  for (int M : {1, 2, 3, 4, 5, 8, 9, 16})
+    for (const auto& nk : {std::pair{6144, 4096}, std::pair{4096, 4096}, std::pair{28672, 4096}, std::pair{14336, 4096},
+                           std::pair{4096, 14336}, std::pair{10240, 8192}, std::pair{8192, 8192}, std::pair{57344, 8192},
+                           std::pair{8192, 28672}})
+      for (WFormat f : {WFormat::int4_sym, WFormat::int4_asym}) {
+        ++total;
+        const bool moved = M > 8 && nk.second == 14336;
+        if (!moved) {
+          CHECK(pick("v30", M, nk.first, nk.second, f) == pick("v27", M, nk.first, nk.second, f));
+          ++same;
+        }
+      }
+  CHECK(total - same == 4);  // 8b-down at M = 9 and 16, both formats
+}
+
 TEST_CASE("v20 ... v22, v24, v25, v28, v29 under the lab's --splits: every split count is correct, and past G they refuse") {
   StreamHolder st;
   const int N = 200, K = 1152;  // 9 groups: splits 1, 2, 4 (gps 5, 5, 3) and 9 all cut K differently
@@ -399,7 +423,7 @@ TEST_CASE("a target shape at full size: v3 ... v29 against the GPU reference") {
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
