@@ -6,11 +6,7 @@
 
 #include <cstdint>
 
-#if defined(__CUDACC__) || defined(__HIPCC__)
-#define DECODE02_HD __host__ __device__
-#else
-#define DECODE02_HD
-#endif
+#include "host_device.hpp"
 
 namespace decode02 {
 

@@ -13,13 +13,8 @@
 
 #include <algorithm>
 
+#include "host_device.hpp"
 #include "split_plan.hpp"
-
-#if defined(__CUDACC__) || defined(__HIPCC__)
-#define DECODE02_HD __host__ __device__
-#else
-#define DECODE02_HD
-#endif
 
 namespace decode02 {
 

@@ -89,15 +89,7 @@ __device__ __forceinline__ void lean_stream_block(const T* __restrict__ q, const
       __syncthreads();  // the next segment writes scratch: every thread's reads of it are done
       continue;
     }
-    const size_t part = static_cast<size_t>(lean_slot(blk, pair));
-#pragma unroll
-    for (int h = 0; h < kGqaGroup; ++h) {
-      sp.partial_o[(part * kGqaGroup + h) * kHeadDim + d] = A[h];
-      if (d == h) {
-        sp.partial_ml[(part * kGqaGroup + h) * 2 + 0] = M[h];
-        sp.partial_ml[(part * kGqaGroup + h) * 2 + 1] = L[h];
-      }
-    }
+    store_partial(sp, static_cast<size_t>(lean_slot(blk, pair)), d, M, L, A);
     __syncthreads();  // every partial store before thread 0's release; scratch reads done
     if (id.tid == 0 && ticket_add_acq_rel(sp.counters + pair) + 1u == static_cast<unsigned>(segments))
       s_last_of[s_lasts++] = pair;
