@@ -30,9 +30,11 @@
 /// medians): slower than v13 at nine of ten shapes. (8, 4096) 40.00 vs 36.82 us (+3.18, 78.9%
 /// of copy), (1, 32768) 40.38 vs 37.34 (+3.04); (1, 512) +0.67 and (1, 4096) +1.25, where the
 /// ranges are exactly v13's splits; (32, 512) +4.13 and (32, 4096) +6.08 (v13 has no combine
-/// there); (1, 131072) 127.44 vs 127.62, a tie. fp16 the same picture. The prediction was wrong
-/// in sign: balance did not show, two costs it did not count did (v18's file). memcheck and
-/// racecheck clean at --quick --check-only. The kernel body moved to kernels/lean_stream.cuh
+/// there); (1, 131072) 127.44 vs 127.62, a tie. fp16 the same signs (+2.2-2.5 us at the
+/// targets). The prediction was wrong in sign, and its counts of crossing blocks were wrong too:
+/// 56 at (8, 4096) and none at (1, 32768), where 264 ranges fall exactly 33 to a pair. v18's
+/// file names two candidate costs; v18 measured them as at most a third of the loss (README
+/// §2). memcheck and racecheck clean at --quick --check-only. The kernel body moved to kernels/lean_stream.cuh
 /// afterwards (for v18); that build's SASS is not byte-identical (same size), so v17 was
 /// measured again beside v18.
 ///

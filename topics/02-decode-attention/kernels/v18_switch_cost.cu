@@ -30,6 +30,18 @@
 /// - (32, 512), (32, 4096): still behind v13, which needs no combine there (256 pairs on 264
 ///   blocks: nearly every range crosses once): +2-4 us at (32, 512), +1-3% at (32, 4096).
 ///
+/// **MEASURED** (run 20261202T111114Z-88c4 at afbb388, v13 and v17 in the same run; the sweep in
+/// runs …111119Z-0412, …111120Z-26d2, …111121Z-6238, …111121Z-960c; bf16): neither prediction.
+/// (1, 512) 10.32 and (1, 4096) 13.68 us against v13's 8.83 and 11.87 (worse than v17: 4
+/// phantom units are half of these 128-key ranges); with 0 phantom units (1, 4096) 12.83, so the
+/// 32-bit arithmetic saved ~0.3 us of v17's ~1.3. (8, 4096) 40.26 vs 37.46 and (1, 32768)
+/// 41.23 vs 37.92; the sweep 0/2/4/8/16 gives 40.05/40.50/40.26/39.30/40.21 and
+/// 41.25/41.15/41.23/40.91/40.96 us, every setting 2-3 us behind v13. Corrections to the reasoning
+/// above, from the plan and the ncu source view: v17's 64-bit division routine is compiled but
+/// never called (the operands fit 32 bits, and the compiler's fast path is taken), and v17's
+/// crossing blocks number 56 at (8, 4096) and none at (1, 32768), not 63 and 7. memcheck and
+/// racecheck clean at --quick --check-only.
+///
 /// **Run.** `build/cuda/topics/02-decode-attention/lab-02-decode-attention --variant v13,v17,v18 --layout contiguous --dtype bf16`;
 /// the sweep: `DECODE02_LEAN_SWITCH_UNITS=8 build/cuda/.../lab-02-decode-attention --variant v18 ...`
 #include <cstdlib>
