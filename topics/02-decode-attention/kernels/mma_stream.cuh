@@ -314,14 +314,7 @@ __global__ void __launch_bounds__(kThreads, 3)
 
   // ---- Split-K: v4's partial layout and last-block combine ----
   const size_t part = bh * sp.splits + split;
-#pragma unroll
-  for (int h = 0; h < kGqaGroup; ++h) {
-    sp.partial_o[(part * kGqaGroup + h) * kHeadDim + d] = A[h];
-    if (d == h) {
-      sp.partial_ml[(part * kGqaGroup + h) * 2 + 0] = M[h];
-      sp.partial_ml[(part * kGqaGroup + h) * 2 + 1] = L[h];
-    }
-  }
+  store_partial(sp, part, d, M, L, A);
   // v7: a sequentially consistent fence on every thread before and after the count
   // (`__threadfence()` is MEMBAR.SC.GPU in SASS). v9: the block barrier orders every thread's
   // partial stores before thread 0's count, and one release/acquire atomic publishes them all

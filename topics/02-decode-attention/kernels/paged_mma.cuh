@@ -258,14 +258,7 @@ __global__ void __launch_bounds__(kThreads, 3)
 
   // ---- Split-K: v4's partial layout and last-block combine ----
   const size_t part = bh * sp.splits + split;
-#pragma unroll
-  for (int h = 0; h < kGqaGroup; ++h) {
-    sp.partial_o[(part * kGqaGroup + h) * kHeadDim + d] = A[h];
-    if (d == h) {
-      sp.partial_ml[(part * kGqaGroup + h) * 2 + 0] = M[h];
-      sp.partial_ml[(part * kGqaGroup + h) * 2 + 1] = L[h];
-    }
-  }
+  store_partial(sp, part, d, M, L, A);
   if constexpr (kV13Tail) {
     // v15: v9's ticket (the barrier orders the block's partial stores before thread 0's
     // release; the second carries its acquire to the block) and v13's combine.

@@ -115,6 +115,20 @@ __device__ __forceinline__ void merge_partials(const float* s_m, const float* s_
   }
 }
 
+/// A block's partial for slot `part`: dimension d's accumulator of the 4 heads, and (m, l) of
+/// head h from thread h. Every split-K body stores its partial this way.
+__device__ __forceinline__ void store_partial(const SplitArgs& sp, size_t part, int d, const float (&M)[kGqaGroup],
+                                              const float (&L)[kGqaGroup], const float (&A)[kGqaGroup]) {
+#pragma unroll
+  for (int h = 0; h < kGqaGroup; ++h) {
+    sp.partial_o[(part * kGqaGroup + h) * kHeadDim + d] = A[h];
+    if (d == h) {
+      sp.partial_ml[(part * kGqaGroup + h) * 2 + 0] = M[h];
+      sp.partial_ml[(part * kGqaGroup + h) * 2 + 1] = L[h];
+    }
+  }
+}
+
 /// Merges the block's 8 lane groups, then writes the output (splits == 1) or this split's
 /// partial and, if this block is the last of its (b, kvh) to finish, the combined output.
 /// Must be called by all kThreads threads, with no shared-memory reads of `scratch` pending.
@@ -151,14 +165,7 @@ __device__ void finish_block(const GroupState& st, float* scratch, T* __restrict
 
   const size_t bh = static_cast<size_t>(b) * Hkv + kvh;
   const size_t part = bh * sp.splits + split;
-#pragma unroll
-  for (int h = 0; h < kGqaGroup; ++h) {
-    sp.partial_o[(part * kGqaGroup + h) * kHeadDim + d] = A[h];
-    if (d == h) {
-      sp.partial_ml[(part * kGqaGroup + h) * 2 + 0] = M[h];
-      sp.partial_ml[(part * kGqaGroup + h) * 2 + 1] = L[h];
-    }
-  }
+  store_partial(sp, part, d, M, L, A);
   // Publish the partial before counting this block as done (release) ...
   __threadfence();
   __syncthreads();

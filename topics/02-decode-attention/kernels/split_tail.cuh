@@ -125,21 +125,6 @@ __device__ __forceinline__ void combine_warp_per_head(const SplitArgs& sp, size_
   l_all = warp_sum(l_all);
 }
 
-/// A block's partial for slot `part`: dimension d's accumulator of the 4 heads, and (m, l) of
-/// head h from thread h. (v17/v18; the older bodies write the same lines inline, and their
-/// measured cubin is kept as it was.)
-__device__ __forceinline__ void store_partial(const SplitArgs& sp, size_t part, int d, const float (&M)[kGqaGroup],
-                                              const float (&L)[kGqaGroup], const float (&A)[kGqaGroup]) {
-#pragma unroll
-  for (int h = 0; h < kGqaGroup; ++h) {
-    sp.partial_o[(part * kGqaGroup + h) * kHeadDim + d] = A[h];
-    if (d == h) {
-      sp.partial_ml[(part * kGqaGroup + h) * 2 + 0] = M[h];
-      sp.partial_ml[(part * kGqaGroup + h) * 2 + 1] = L[h];
-    }
-  }
-}
-
 /// The last block's output for 4 dims of one head (acc / l_all), and the ticket's reset for the
 /// next launch by one thread (`resets`).
 template <class T>
