@@ -219,7 +219,7 @@ TEST_CASE("v12's, v13's, v14's and v16's combines: every split count the plan ca
 
 TEST_CASE("v17's and v18's ranges across pairs: segments that cross (sequence, KV head) boundaries, pairs inside one range, the same bits on every run") {
   // (8, 4097): 264 ranges of ~62 units over 64 pairs of 257, so most pairs have 5 segments and
-  // most ranges cross a boundary; (32, 40): ranges of 8 units over pairs of 3, so a range holds
+  // about a quarter of the ranges cross a boundary; (32, 40): ranges of 8 units over pairs of 3, so a range holds
   // whole pairs (written directly) between two crossed ones; (1, 2600) and (3, 7): few pairs.
   // v18 also with its switch cost at 0 (v17's cut), 1 and 16 (lowered below the range length).
   Stream st;
