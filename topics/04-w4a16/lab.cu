@@ -23,6 +23,7 @@
 #include "labs/cli.hpp"
 #include "labs/session.hpp"
 #include "reference/check_output.hpp"
+#include "kernels/probes.hpp"
 #include "reference/cpu_gemv.hpp"
 #include "support/dense_gemm.hpp"
 #include "support/device_data.hpp"
@@ -60,6 +61,9 @@ void print_list() {
   }
   std::cout << "  cublas    cuBLAS cublasGemmEx on dense bf16/fp16 weights (vendor row)\n"
                "  cublaslt  cuBLASLt matmul, first heuristic algorithm (vendor row)\n"
+               "  probe-v26-loads, probe-v26-staged, probe-v31-loads, probe-v31-staged\n"
+               "            the version's kernel with parts cut out (M = 1, int4-sym, only when named;\n"
+               "            checked by a checksum of the bytes read: kernels/probe_lean_skeleton.cu)\n"
                "Shapes (--shape):";
   for (const Shape& s : llama_shapes()) std::cout << fmt::format(" {} ({}->{})", s.name, s.K, s.N);
   std::cout << "\n";
@@ -142,8 +146,17 @@ int run_gpu_plan(lab::LabSession& session, const std::vector<PlanCase>& plan, in
       c.bytes = bytes_model(pc.wfmt, pc.dtype, pc.M, pc.shape.N, pc.shape.K);
       c.flops = flops_model(pc.M, pc.shape.N, pc.shape.K);
       Step step;
+      std::shared_ptr<ProbeCase> probe;
       try {
-        if (forced_splits > 0 && (pc.variant == "cublas" || pc.variant == "cublaslt" ||
+        if (is_probe(pc.variant)) {
+          if (forced_splits > 0) {
+            session.note_skip(pc.variant, "a probe runs its version's own plan; --splits does not apply");
+            continue;
+          }
+          probe = std::make_shared<ProbeCase>(prepare_probe(pc.variant, p));
+          step = probe->step;
+          c.kernel_regex = "w4_lean";
+        } else if (forced_splits > 0 && (pc.variant == "cublas" || pc.variant == "cublaslt" ||
                                   !Registry::instance().find(pc.variant)->takes_splits)) {
           session.note_skip(pc.variant, "plans its own split; --splits is for the versions that take it (v20-v22, v24, v25, v28, v29)");
           continue;
@@ -174,13 +187,19 @@ int run_gpu_plan(lab::LabSession& session, const std::vector<PlanCase>& plan, in
       DeviceData* dp = &data;
       c.run = [step, current, f, dp](Stream s) { step(dp->weights(f, *current), s); };
       if (nsets > 1) c.before_sample = [current, nsets](Stream) { *current = (*current + 1) % nsets; };
-      c.poison = [dp](Stream s) { dp->poison_y(s); };
-      const std::vector<double>& ref = oracles.get(data, pc.wfmt, stream);
-      c.check = [dp, &ref, pc]() { return check_rows(*dp, ref, pc.M, pc.dtype); };
+      if (probe) {  // a probe computes no GEMV: its check is a checksum of the bytes it read
+        c.poison = [probe](Stream s) { probe->poison(s); };
+        c.check = [probe, dp, current, f, stream]() { return probe->check(dp->weights(f, *current), stream); };
+      } else {
+        c.poison = [dp](Stream s) { dp->poison_y(s); };
+        const std::vector<double>& ref = oracles.get(data, pc.wfmt, stream);
+        c.check = [dp, &ref, pc]() { return check_rows(*dp, ref, pc.M, pc.dtype); };
+      }
       c.extra = lab::Json{{"shape", pc.shape.name},
                           {"weight_sets", nsets},
                           {"rotation_bytes", nsets * data.touched_bytes(pc.wfmt)},
-                          {"oracle", cpu_oracle_ok(p.N, p.K) ? "cpu-fp64" : "gpu-fp64"}};
+                          {"oracle", probe ? "checksum of the bytes read"
+                                                   : cpu_oracle_ok(p.N, p.K) ? "cpu-fp64" : "gpu-fp64"}};
       if (forced_splits > 0) c.extra["forced_splits"] = forced_splits;
       if (const Version* v = Registry::instance().find(pc.variant); v && v->picks) c.extra["dispatch"] = v->picks(p);
       session.run(c);
@@ -232,6 +251,7 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> known = req.versions;
   for (const std::string& v : vendor_variants()) known.push_back(v);
+  for (const std::string& v : probe_variants()) known.push_back(v);
   std::vector<PlanCase> plan;
   try {
     cli.require_known_variants(known);

@@ -73,6 +73,8 @@ std::vector<PlanCase> make_plan(const PlanRequest& r) {
 
   std::vector<std::string> variants = r.versions;
   for (const std::string& v : vendor_variants()) variants.push_back(v);
+  const std::size_t n_probes_from = variants.size();
+  for (const std::string& v : probe_variants()) variants.push_back(v);
 
   std::vector<PlanCase> plan;
   for (const Shape& shape : shapes) {
@@ -84,6 +86,12 @@ std::vector<PlanCase> make_plan(const PlanRequest& r) {
       for (std::size_t vi = 0; vi < variants.size(); ++vi) {
         const std::string& v = variants[vi];
         if (!r.wanted.empty() && !contains(r.wanted, v)) continue;
+        if (vi >= n_probes_from) {  // a probe: only when named, in the one format its versions implement
+          if (!contains(r.wanted, v)) continue;
+          if (r.wfmts.empty() || contains(r.wfmts, std::string(wfmt_name(WFormat::int4_sym))))
+            for (int M : ms) plan.push_back({shape, dtype, v, WFormat::int4_sym, M});
+          continue;
+        }
         // Outside the two target shapes the default plan runs the best versions and the baselines only.
         const bool runs_here =
             shape.target || r.all || r.quick || !r.wanted.empty() || contains(kEverywhere, v);

@@ -160,27 +160,35 @@ __device__ void stage_x_hoisted(const T* __restrict__ x, std::uint32_t* xs, int 
   }
 }
 
-/// What each version adds, by its number: the kernel is compiled once per version.
+/// What each version adds, by its number: the kernel is compiled once per version. A number
+/// above 1000 is a probe of version kVersion % 1000 (kernels/probe_lean_skeleton.cu): the same
+/// grid, rings and loads with parts of the work cut out, kProbe saying which.
 template <int kVersion>
 struct LeanFeatures {
-  static constexpr bool kBatchedStaging = kVersion >= 13;    ///< x in one or two round trips
-  static constexpr bool kCheapBookkeeping = kVersion >= 14;  ///< 32-bit ranges, acq_rel ticket
-  static constexpr bool kLeanTail = kVersion == 15;          ///< publish: no 64-bit division, loads in flight (v15 only: it lost)
+  static constexpr int kBase = kVersion % 1000;   ///< the version a probe is cut from
+  /// 0: a version. 1: loads only (no x staging, no decode or mma). 2: loads and x staging, x read
+  /// from shared memory as the mma would (no decode or mma). A probe sums what it read instead.
+  static constexpr int kProbe = kVersion / 1000;
+  static constexpr bool kBatchedStaging = kBase >= 13;    ///< x in one or two round trips
+  static constexpr bool kCheapBookkeeping = kBase >= 14;  ///< 32-bit ranges, acq_rel ticket
+  static constexpr bool kLeanTail = kBase == 15;          ///< publish: no 64-bit division, loads in flight (v15 only: it lost)
   /// v16: ask ptxas for 3 resident blocks (<= 85 registers: 65536 / (3 x 256)); v12-v15 leave
   /// it free, and the H200 build of v14 took 86 registers, so 2 blocks (16 warps) per SM.
   /// v18 asks for 2 of its 512-thread blocks (<= 64 registers): left free, ptxas takes 65-72
   /// and one block per SM would hold no more warps than v17's two.
   /// v19 asks for v17's 4 blocks per SM (<= 64 registers, what v17 got unasked): its staging
   /// keeps two more ints per batch live and left free took 65, one block per SM fewer.
-  static constexpr int kMinBlocksPerSm = kVersion == 16 ? 3 : kVersion == 18 ? 2 : kVersion >= 19 ? 4 : 1;
+  /// v31 asks for 8 of its 128-thread blocks: the same 64 registers and 32 warps per SM.
+  static constexpr int kMinBlocksPerSm = kBase == 16 ? 3 : kBase == 18 ? 2 : kBase == 31 ? 8 : kBase >= 19 ? 4 : 1;
   /// v17, v18: block b owns super-tile b; its warps split K and meet in shared memory.
-  static constexpr bool kBlockOwned = kVersion >= 17;
+  static constexpr bool kBlockOwned = kBase >= 17;
   /// v19: v17 with x staged without per-chunk divisions and without empty batches.
-  static constexpr bool kSteppedStaging = kVersion == 19;
-  /// v26: v19 with the per-chunk address work of that staging hoisted out of the loop.
-  static constexpr bool kHoistedStaging = kVersion == 26;
+  static constexpr bool kSteppedStaging = kBase == 19;
+  /// v26: v19 with the per-chunk address work of that staging hoisted out of the loop (v31 too).
+  static constexpr bool kHoistedStaging = kBase == 26 || kBase == 31;
   /// v18: 16 warps per block (512 threads) instead of 8: a K range per warp half as long.
-  static constexpr int kBlockWarps = kVersion == 18 ? 16 : kWarps;
+  /// v31: 4 warps per block, a K range per warp twice as long.
+  static constexpr int kBlockWarps = kBase == 18 ? 16 : kBase == 31 ? 4 : kWarps;
   static constexpr int kBlockThreads = kBlockWarps * kWarp;
 };
 
@@ -259,7 +267,12 @@ __global__ void __launch_bounds__(LeanFeatures<kVersion>::kBlockThreads, LeanFea
 #pragma unroll
   for (int s = 0; s < kLeanStages; ++s) issue(s);
 
-  if constexpr (kBatchedStaging) {  // v13: one round trip, the sums from the same loads
+  // LeanFeatures<kVersion>::kProbe is spelled out, not kept in a local constexpr: with the local,
+  // nvcc 13.0 scheduled v19's and v26's kernels differently (same size, other SASS), and every
+  // measured version's cubin .text is meant to stay byte-identical to what the journal measured.
+  if constexpr (LeanFeatures<kVersion>::kProbe == 1) {
+    // probe 1: no x staging (the barrier below stays)
+  } else if constexpr (kBatchedStaging) {  // v13: one round trip, the sums from the same loads
     for (int i = threadIdx.x; i < G * 4; i += kBlockThreads) {  // rows >= M: zero (disjoint from the sink's)
       const int t = i % 4;
       if (2 * t >= M) xsum2[i].x = 0.f;
@@ -291,6 +304,7 @@ __global__ void __launch_bounds__(LeanFeatures<kVersion>::kBlockThreads, LeanFea
   Pending first, last;
   int n_pend = 0;
   float acc[4] = {0.f, 0.f, 0.f, 0.f};
+  std::uint32_t probe_sum = 0;  // probes: the words this lane read, wrapping
 
   for (int i0 = 0; i0 < n_units; i0 += kLeanStages) {
 #pragma unroll
@@ -301,6 +315,22 @@ __global__ void __launch_bounds__(LeanFeatures<kVersion>::kBlockThreads, LeanFea
       const std::uint8_t* src = ring + s * kLeanSlot;
       const uint4 wa = *reinterpret_cast<const uint4*>(src + lane * 16);
       const uint4 wb = *reinterpret_cast<const uint4*>(src + kTileBytes + lane * 16);
+      if constexpr (LeanFeatures<kVersion>::kProbe > 0) {  // the slot's words are summed instead of decoded and multiplied
+        probe_sum += wa.x + wa.y + wa.z + wa.w + wb.x + wb.y + wb.z + wb.w;
+        if (lane < 8) probe_sum += reinterpret_cast<const std::uint32_t*>(src + 2 * kTileBytes)[lane];
+        if constexpr (LeanFeatures<kVersion>::kProbe == 2) {
+#pragma unroll
+          for (int j = 0; j < 4; ++j) {
+            const uint4 xv = xp[j * 4];
+            probe_sum += xv.x + xv.y + xv.z + xv.w;
+          }
+        }
+        __syncwarp();
+        issue(s);
+        xp += 16;
+        ++g;
+        continue;
+      }
       float sa, sb;
       if constexpr (kVecScales) {
         const T* sc = reinterpret_cast<const T*>(src + 2 * kTileBytes);
@@ -359,7 +389,19 @@ __global__ void __launch_bounds__(LeanFeatures<kVersion>::kBlockThreads, LeanFea
     }
   }
   asm volatile("cp.async.wait_all;\n" ::: "memory");
-  if constexpr (kBlockOwned) {
+  if constexpr (LeanFeatures<kVersion>::kProbe > 0) {  // one sum per block, in the slot the versions use for partials
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) probe_sum += __shfl_xor_sync(0xffffffffu, probe_sum, o);
+    if (lane == 0) *reinterpret_cast<std::uint32_t*>(ring) = probe_sum;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+      std::uint32_t sum = 0;
+      for (int v = 0; v < kBlockWarps; ++v)
+        sum += *reinterpret_cast<const std::uint32_t*>(reinterpret_cast<const std::uint8_t*>(smem_raw) + v * kLeanRing);
+      reinterpret_cast<std::uint32_t*>(partials)[blockIdx.x] = sum;
+    }
+    return;
+  } else if constexpr (kBlockOwned) {
     // Each warp's partial goes to the first 512 bytes of its own ring (its copies have landed);
     // warp 0 adds the 8 (v18: 16) in warp order (deterministic) and stores the super-tile.
     reinterpret_cast<float4*>(ring)[lane] = make_float4(acc[0], acc[1], acc[2], acc[3]);
@@ -395,9 +437,11 @@ __global__ void __launch_bounds__(LeanFeatures<kVersion>::kBlockThreads, LeanFea
   if (n_pend > 1) publish_pending(last);
 }
 
-/// Plans one full wave of w4_lean for p; `name` is the version in messages.
+/// Plans one full wave of w4_lean for p; `name` is the version in messages. A probe
+/// (kVersion > 1000) also hands back the buffer of its per-block sums in *probe_sums.
 template <int kVersion>
-Step prepare_lean(const Problem& p, const char* name) {
+Step prepare_lean(const Problem& p, const char* name, std::shared_ptr<lab::DeviceBytes>* probe_sums = nullptr) {
+  constexpr bool kIsProbe = LeanFeatures<kVersion>::kProbe > 0;
   require_supported(p);
   if (p.wfmt != WFormat::int4_sym) throw std::invalid_argument(std::string(name) + " implements int4-sym only");
   if (p.M > kLeanMaxM) throw std::invalid_argument(std::string(name) + " carries x in the 8 columns of the mma's B operand: M <= 8");
@@ -437,6 +481,10 @@ Step prepare_lean(const Problem& p, const char* name) {
       partials = ws.partials;
       tickets = ws.tickets;
     }
+    if constexpr (kIsProbe) {  // one 32-bit sum per block, where a stream-K version keeps partials
+      partials = std::make_shared<lab::DeviceBytes>(sizeof(std::uint32_t) * blocks);
+      *probe_sums = partials;
+    }
     const Problem q = p;
     step = [=](const DeviceWeights& w, Stream s) {
       if (!w.tiled) throw std::invalid_argument(std::string(name) + " needs the tiled packing");
@@ -450,6 +498,7 @@ Step prepare_lean(const Problem& p, const char* name) {
   // 16-byte scale copies need each group's row of scales 16-byte aligned: N % 8 == 0.
   auto with_vec = [&](auto tag_t) {
     if (p.N % kTileN == 0) build(tag_t, std::true_type{});
+    else if constexpr (kIsProbe) throw std::invalid_argument(std::string(name) + " sums 16-byte scale copies: N % 8 == 0");
     else build(tag_t, std::false_type{});
   };
   if (p.dtype == lab::DType::bf16) with_vec(lab::bf16{});

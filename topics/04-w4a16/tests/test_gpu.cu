@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/probes.hpp"
+#include "lab_plan.hpp"
 #include "labs/device_buffer.hpp"
 #include "quant/error_stats.hpp"
 #include "quant/pack.hpp"
@@ -385,13 +387,13 @@ TEST_CASE("v20 ... v22, v24, v25, v28, v29 under the lab's --splits: every split
   }
 }
 
-TEST_CASE("v9 ... v19, v26 (stream-K and block-owned) are bitwise deterministic when ~50 warps share every n-tile") {
+TEST_CASE("v9 ... v19, v26, v31 (stream-K and block-owned) are bitwise deterministic when ~50 warps share every n-tile") {
   StreamHolder st;
   const int N = 512, K = 14336;  // 64 n-tiles x 112 units over a full wave of warps: every tile is shared
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 98, st.s);
-  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26"})
+  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26", "v31"})
   for (int M : {1, 5}) {
     const Problem p = problem_for(d, M, WFormat::int4_sym);
     const Step step = Registry::instance().find(name)->prepare(p);
@@ -401,7 +403,7 @@ TEST_CASE("v9 ... v19, v26 (stream-K and block-owned) are bitwise deterministic 
     check_bitwise_repeatable(step, d, WFormat::int4_sym, M, st.s);
   }
   // Past their shared-memory budget they refuse the problem instead of launching something wrong.
-  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26"})
+  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26", "v31"})
     CHECK_THROWS_AS(Registry::instance().find(name)->prepare(problem_for(d, 16, WFormat::int4_sym)),
                     std::invalid_argument);
 }
@@ -430,13 +432,13 @@ TEST_CASE("v26 stages x differently from v19 but adds the same numbers in the sa
   }
 }
 
-TEST_CASE("a target shape at full size: v3 ... v30 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3 ... v31 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
@@ -446,4 +448,34 @@ TEST_CASE("a target shape at full size: v3 ... v30 against the GPU reference") {
       INFO(name, " M=", M, ": ", r.summary());
       CHECK(r.pass);
     }
+}
+
+TEST_CASE("the probes' checksums equal the sum of the bytes they read, and fail for bytes they did not read") {
+  StreamHolder st;
+  DeviceData::Sets sets;
+  sets.int4 = 1;
+  // 125 tiles (an odd count: the last super-tile's second tile is zero-filled), 8b-down's K, 8b-gate.
+  for (HostCase hc : {HostCase{1000, 4224}, HostCase{512, 14336}, HostCase{14336, 4096}})
+    for (lab::DType t : {lab::DType::bf16, lab::DType::f16}) {
+      DeviceData d(hc.N, hc.K, t, sets, 31, st.s);
+      DeviceData other(hc.N, hc.K, t, sets, 32, st.s);  // other weights: a probe did not read these
+      for (const std::string& id : probe_variants()) {
+        INFO(id, " N=", hc.N, " K=", hc.K, " ", lab::dtype_name(t));
+        const ProbeCase c = prepare_probe(id, problem_for(d, 1, WFormat::int4_sym));
+        c.poison(st.s);
+        CHECK_FALSE(c.check(d.weights(WFormat::int4_sym, 0), st.s).pass);  // nothing ran: poisoned sums
+        c.step(d.weights(WFormat::int4_sym, 0), st.s);
+        LABS_CHECK(cudaStreamSynchronize(st.s));
+        CHECK(c.check(d.weights(WFormat::int4_sym, 0), st.s).pass);
+        CHECK_FALSE(c.check(other.weights(WFormat::int4_sym, 0), st.s).pass);
+      }
+    }
+  // What a probe does not take it refuses, by name.
+  DeviceData odd(257, 384, lab::DType::bf16, sets, 33, st.s);
+  DeviceData d(1000, 4224, lab::DType::bf16, sets, 31, st.s);
+  for (const std::string& id : probe_variants()) {
+    CHECK_THROWS_AS(prepare_probe(id, problem_for(d, 2, WFormat::int4_sym)), std::invalid_argument);
+    CHECK_THROWS_AS(prepare_probe(id, problem_for(odd, 1, WFormat::int4_sym)), std::invalid_argument);
+  }
+  CHECK_THROWS_AS(prepare_probe("probe-v99-loads", problem_for(d, 1, WFormat::int4_sym)), std::invalid_argument);
 }

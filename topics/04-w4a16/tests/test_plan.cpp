@@ -81,3 +81,29 @@ TEST_CASE("v29's split rule: the nearest divisor of G to the rule's split count,
       CHECK(e <= 2 * gps);
     }
 }
+
+TEST_CASE("probes run only when --variant names them, at int4-sym, in the --m asked") {
+  PlanRequest r = all_versions();
+  for (const PlanCase& c : make_plan(r)) CHECK_FALSE(is_probe(c.variant));  // not in the default plan
+  r.quick = true;
+  for (const PlanCase& c : make_plan(r)) CHECK_FALSE(is_probe(c.variant));
+  r.quick = false;
+  r.wanted = {"v5", "probe-v26-loads"};
+  r.shapes = {"8b-gate", "8b-down"};
+  r.ms = {1};
+  r.dtypes = {"bf16"};
+  const auto plan = make_plan(r);
+  int probes = 0;
+  for (const PlanCase& c : plan)
+    if (is_probe(c.variant)) {
+      ++probes;
+      CHECK(c.variant == "probe-v26-loads");
+      CHECK(c.wfmt == WFormat::int4_sym);
+      CHECK(c.M == 1);
+    }
+  CHECK(probes == 2);
+  r.wfmts = {"int8"};  // a probe has no int8 form: filtered out like a version without it
+  for (const PlanCase& c : make_plan(r)) CHECK_FALSE(is_probe(c.variant));
+  CHECK(is_probe("probe-v31-staged"));
+  CHECK_FALSE(is_probe("v31"));
+}

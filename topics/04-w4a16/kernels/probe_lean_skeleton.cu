@@ -1,0 +1,121 @@
+/// @file probe_lean_skeleton.cu
+/// Probes of v26 and v31 (kernels/lean_stream_k.cuh, LeanFeatures' kProbe): the version's own
+/// grid, block shape, cp.async rings and weight + scale loads, compiled with parts of the work
+/// cut out.
+///   probe-vNN-loads   no x staging, no decode, no mma: each warp sums the words of its ring
+///                     slots; the block's barrier and the per-block reduction stay.
+///   probe-vNN-staged  probe-vNN-loads plus the version's x staging (its loads, shared-memory
+///                     stores and group sums) and the x reads of the mma loop.
+/// Beside the version itself and topic 00's read kernel of the same bytes, in the same GPU
+/// call, the differences split the version's time: read -> loads is the cost of the version's
+/// grid and rings, loads -> staged the x staging, staged -> version the decode, the mma and
+/// the accumulation.
+///
+/// Why: v26 reads 8b-gate's 30.3 MB at 63% of the read kernel's speed and 8b-down's at 72%
+/// (README section 4, "The targets against what a read of the same bytes can do"), and every
+/// version since v17 has been a guess at which part of the chain costs the difference.
+///
+/// PREDICTION (before measuring; bf16, cold, M = 1, 8b-gate / 8b-down, v26 17.8 / 15.7 us, read
+/// 11.2): the loads alone ~13 / ~12.5 us (the 1.7 waves of short blocks at 8b-gate, 8 warps
+/// per SM and a 4-deep ring at 8b-down), staging +1 us, decode and mma the remaining ~3.5 /
+/// ~2 us: the compute is the largest single part at 8b-gate.
+///
+/// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v26,probe-v26-staged,probe-v26-loads --m 1 --shape 8b-gate,8b-down
+#include "kernels/probes.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "kernels/lean_stream_k.cuh"
+
+namespace w4a16 {
+
+#if defined(LABS_BACKEND_CUDA)
+namespace {
+
+/// The oracle's sum: every 32-bit word of [p, p + bytes), added with wrap-around into *out.
+/// A plain grid-stride loop, not the probe's code path.
+__global__ void word_sum_kernel(const std::uint32_t* __restrict__ p, std::size_t words, std::uint32_t* out) {
+  std::uint32_t s = 0;
+  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < words;
+       i += static_cast<std::size_t>(gridDim.x) * blockDim.x)
+    s += p[i];
+  atomicAdd(out, s);
+}
+
+std::uint32_t word_sum(const void* p, std::size_t bytes, Stream s) {
+  if (bytes % 4 != 0) throw std::logic_error("word_sum: not a whole number of words");
+  lab::DeviceBytes out(sizeof(std::uint32_t));
+  LABS_CHECK(cudaMemsetAsync(out.get(), 0, sizeof(std::uint32_t), s));
+  word_sum_kernel<<<264, 256, 0, s>>>(static_cast<const std::uint32_t*>(p), bytes / 4, out.as<std::uint32_t>());
+  LABS_CHECK_LAUNCH();
+  std::uint32_t got = 0;
+  LABS_CHECK(cudaMemcpyAsync(&got, out.get(), sizeof got, cudaMemcpyDeviceToHost, s));
+  LABS_CHECK(cudaStreamSynchronize(s));
+  return got;
+}
+
+/// What the probe's per-block sums should add up to, from the bytes themselves. Each unit's
+/// ring slot holds two 512-byte tiles (the second zero-filled past the last tile) and 16
+/// scales, each read once; the staged probe also reads, for every unit, the 64 words of x of
+/// its group once per lane group (8 of them), in every super-tile.
+std::uint32_t expected_sum(const DeviceWeights& w, const Problem& p, int probe, Stream s) {
+  const int G = p.K / kTileK, super_tiles = (tiled_rows(p.N) / kTileN + 1) / 2;
+  std::uint32_t e = word_sum(w.tiled, tiled_bytes(p.N, p.K), s);
+  e += word_sum(w.scales, static_cast<std::size_t>(G) * p.N * lab::dtype_bytes(p.dtype), s);
+  if (probe == 2)
+    e += 8u * static_cast<std::uint32_t>(super_tiles) *
+         word_sum(p.x, static_cast<std::size_t>(p.K) * lab::dtype_bytes(p.dtype), s);
+  return e;
+}
+
+lab::CheckResult compare(const lab::DeviceBytes& sums, std::uint32_t expected, Stream s) {
+  std::vector<std::uint32_t> host(sums.bytes() / sizeof(std::uint32_t));
+  LABS_CHECK(cudaMemcpyAsync(host.data(), sums.get(), sums.bytes(), cudaMemcpyDeviceToHost, s));
+  LABS_CHECK(cudaStreamSynchronize(s));
+  std::uint32_t got = 0;
+  for (std::uint32_t v : host) got += v;
+  lab::CheckResult r;
+  r.n = host.size();
+  r.pass = got == expected && r.n > 0;
+  r.n_bad = r.pass ? 0 : 1;
+  r.max_abs = got > expected ? static_cast<double>(got - expected) : static_cast<double>(expected - got);
+  r.tol_used = r.pass ? 0.0 : 1e9;  // exact compare
+  r.note = r.pass ? "probe: the words read sum (mod 2^32) to the bytes' own sum"
+                  : fmt::format("probe: the words read sum to {}, the bytes to {} (a copy skipped, doubled or stale)",
+                                got, expected);
+  return r;
+}
+
+}  // namespace
+
+ProbeCase prepare_probe(const std::string& id, const Problem& p) {
+  if (p.M != 1) throw std::invalid_argument(id + " runs at M = 1 only (its checksum counts one row of x)");
+  if (p.wfmt != WFormat::int4_sym) throw std::invalid_argument(id + " cuts versions that implement int4-sym only");
+  std::shared_ptr<lab::DeviceBytes> sums;
+  ProbeCase c;
+  int probe = 0;
+  if (id == "probe-v26-loads") c.step = lean::prepare_lean<1026>(p, "probe-v26-loads", &sums), probe = 1;
+  else if (id == "probe-v26-staged") c.step = lean::prepare_lean<2026>(p, "probe-v26-staged", &sums), probe = 2;
+  else if (id == "probe-v31-loads") c.step = lean::prepare_lean<1031>(p, "probe-v31-loads", &sums), probe = 1;
+  else if (id == "probe-v31-staged") c.step = lean::prepare_lean<2031>(p, "probe-v31-staged", &sums), probe = 2;
+  else throw std::invalid_argument("unknown probe '" + id + "'");
+  c.poison = [sums](Stream s) { sums->poison(s); };
+  const Problem q = p;
+  c.check = [sums, q, probe](const DeviceWeights& w, Stream s) { return compare(*sums, expected_sum(w, q, probe, s), s); };
+  return c;
+}
+
+#elif LABS_GPU
+
+ProbeCase prepare_probe(const std::string& id, const Problem&) {
+  throw std::invalid_argument(id + " cuts NVIDIA-only versions (mma.sync, cp.async)");
+}
+
+#endif
+
+}  // namespace w4a16

@@ -1,0 +1,30 @@
+/// @file probes.hpp
+/// Probes: a version's kernel with parts of its work cut out, run by the lab like a version
+/// (`--variant probe-v26-loads`) to say where that version's time goes. A probe cannot be
+/// checked against the GEMV oracle (it computes no GEMV); it sums, with wrapping 32-bit
+/// adds, every word it read, and its check compares that sum with an independent sum of the
+/// bytes it should have read. A skipped or doubled 16-byte copy changes the sum.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "labs/check.hpp"
+#include "w4a16.hpp"
+
+namespace w4a16 {
+
+#if LABS_GPU
+struct ProbeCase {
+  Step step;                          ///< one launch, as a version's step
+  std::function<void(Stream)> poison; ///< fills the per-block sums with 0xFF
+  /// Compares the probe's sums with the bytes of `w` (and x) summed by a separate kernel.
+  std::function<lab::CheckResult(const DeviceWeights& w, Stream)> check;
+};
+
+/// Prepares probe `id` (one of lab_plan.hpp's probe_variants()) for p. Throws
+/// std::invalid_argument for a problem it does not take (M != 1, N % 8 != 0, not int4-sym).
+ProbeCase prepare_probe(const std::string& id, const Problem& p);
+#endif
+
+}  // namespace w4a16
