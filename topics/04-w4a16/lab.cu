@@ -61,7 +61,7 @@ void print_list() {
   }
   std::cout << "  cublas    cuBLAS cublasGemmEx on dense bf16/fp16 weights (vendor row)\n"
                "  cublaslt  cuBLASLt matmul, first heuristic algorithm (vendor row)\n"
-               "  probe-v26-loads, probe-v26-staged, probe-v31-loads, probe-v31-staged\n"
+               "  probe-v26-loads, probe-v26-staged (and the same for v31, v32)\n"
                "            the version's kernel with parts cut out (M = 1, int4-sym, only when named;\n"
                "            checked by a checksum of the bytes read: kernels/probe_lean_skeleton.cu)\n"
                "Shapes (--shape):";
@@ -160,8 +160,7 @@ int run_gpu_plan(lab::LabSession& session, const std::vector<PlanCase>& plan, in
                                   !Registry::instance().find(pc.variant)->takes_splits)) {
           session.note_skip(pc.variant, "plans its own split; --splits is for the versions that take it (v20-v22, v24, v25, v28, v29)");
           continue;
-        }
-        if (pc.variant == "cublas" || pc.variant == "cublaslt") {
+        } else if (pc.variant == "cublas" || pc.variant == "cublaslt") {
           const auto lib = pc.variant == "cublas" ? DenseGemm::Library::cublas : DenseGemm::Library::cublaslt;
           auto gemm = std::make_shared<DenseGemm>(lib, p);
           step = [gemm](const DeviceWeights& w, Stream s) { gemm->run(w.dense, s); };

@@ -59,7 +59,8 @@ inline std::vector<std::string> vendor_variants() { return {"cublas", "cublaslt"
 /// Probes (kernels/probes.hpp): versions' kernels with parts cut out, M = 1, int4-sym. They run
 /// only when --variant names them.
 inline std::vector<std::string> probe_variants() {
-  return {"probe-v26-loads", "probe-v26-staged", "probe-v31-loads", "probe-v31-staged"};
+  return {"probe-v26-loads", "probe-v26-staged", "probe-v31-loads",
+          "probe-v31-staged", "probe-v32-loads", "probe-v32-staged"};
 }
 inline bool is_probe(const std::string& variant) { return variant.rfind("probe-", 0) == 0; }
 

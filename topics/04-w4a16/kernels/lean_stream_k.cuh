@@ -30,7 +30,6 @@ using namespace stream_k;
 
 constexpr int kLeanStages = 4;                    // 1 KB super-units in flight per warp
 constexpr int kLeanSlot = 2 * kTileBytes + 32;    // tile T, tile T + 1, their 16 scales
-constexpr int kLeanRing = kLeanStages * kLeanSlot;
 constexpr int kLeanCols = 2 * kTileN;
 constexpr int kLeanMaxM = 8;
 
@@ -179,17 +178,22 @@ struct LeanFeatures {
   /// v19 asks for v17's 4 blocks per SM (<= 64 registers, what v17 got unasked): its staging
   /// keeps two more ints per batch live and left free took 65, one block per SM fewer.
   /// v31 asks for 8 of its 128-thread blocks: the same 64 registers and 32 warps per SM.
-  static constexpr int kMinBlocksPerSm = kBase == 16 ? 3 : kBase == 18 ? 2 : kBase == 31 ? 8 : kBase >= 19 ? 4 : 1;
+  /// v32's rings allow 2 blocks per SM (77 KB of shared memory at K = 4096), so it asks for 2.
+  static constexpr int kMinBlocksPerSm =
+      kBase == 16 ? 3 : kBase == 18 ? 2 : kBase == 31 ? 8 : kBase == 32 ? 2 : kBase >= 19 ? 4 : 1;
   /// v17, v18: block b owns super-tile b; its warps split K and meet in shared memory.
   static constexpr bool kBlockOwned = kBase >= 17;
   /// v19: v17 with x staged without per-chunk divisions and without empty batches.
   static constexpr bool kSteppedStaging = kBase == 19;
   /// v26: v19 with the per-chunk address work of that staging hoisted out of the loop (v31 too).
-  static constexpr bool kHoistedStaging = kBase == 26 || kBase == 31;
+  static constexpr bool kHoistedStaging = kBase == 26 || kBase == 31 || kBase == 32;
   /// v18: 16 warps per block (512 threads) instead of 8: a K range per warp half as long.
   /// v31: 4 warps per block, a K range per warp twice as long.
   static constexpr int kBlockWarps = kBase == 18 ? 16 : kBase == 31 ? 4 : kWarps;
   static constexpr int kBlockThreads = kBlockWarps * kWarp;
+  /// v32: an 8-deep ring per warp (8 KB in flight) where every other version keeps 4.
+  static constexpr int kStages = kBase == 32 ? 8 : kLeanStages;
+  static constexpr int kRing = kStages * kLeanSlot;  ///< one warp's ring, bytes
 };
 
 template <class T, bool kVecScales, int kVersion>
@@ -208,9 +212,9 @@ __global__ void __launch_bounds__(LeanFeatures<kVersion>::kBlockThreads, LeanFea
   const int G = K / kTileK;
   const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
   const int gid = lane >> 2, tig = lane & 3;
-  std::uint8_t* ring = reinterpret_cast<std::uint8_t*>(smem_raw) + warp * kLeanRing;
+  std::uint8_t* ring = reinterpret_cast<std::uint8_t*>(smem_raw) + warp * LeanFeatures<kVersion>::kRing;
   std::uint32_t* xs = reinterpret_cast<std::uint32_t*>(reinterpret_cast<std::uint8_t*>(smem_raw) +
-                                                       kBlockWarps * kLeanRing);
+                                                       kBlockWarps * LeanFeatures<kVersion>::kRing);
   float2* xsum2 = reinterpret_cast<float2*>(xs + M * x_row_words(G));
 
   const int tiles = tiled_rows(N) / kTileN;
@@ -265,7 +269,7 @@ __global__ void __launch_bounds__(LeanFeatures<kVersion>::kBlockThreads, LeanFea
     }
   };
 #pragma unroll
-  for (int s = 0; s < kLeanStages; ++s) issue(s);
+  for (int s = 0; s < LeanFeatures<kVersion>::kStages; ++s) issue(s);
 
   // LeanFeatures<kVersion>::kProbe is spelled out, not kept in a local constexpr: with the local,
   // nvcc 13.0 scheduled v19's and v26's kernels differently (same size, other SASS), and every
@@ -306,11 +310,11 @@ __global__ void __launch_bounds__(LeanFeatures<kVersion>::kBlockThreads, LeanFea
   float acc[4] = {0.f, 0.f, 0.f, 0.f};
   std::uint32_t probe_sum = 0;  // probes: the words this lane read, wrapping
 
-  for (int i0 = 0; i0 < n_units; i0 += kLeanStages) {
+  for (int i0 = 0; i0 < n_units; i0 += LeanFeatures<kVersion>::kStages) {
 #pragma unroll
-    for (int s = 0; s < kLeanStages; ++s) {
+    for (int s = 0; s < LeanFeatures<kVersion>::kStages; ++s) {
       if (i0 + s >= n_units) break;
-      cp_async_wait_oldest<kLeanStages>();
+      cp_async_wait_oldest<LeanFeatures<kVersion>::kStages>();
       __syncwarp();  // the scales were copied by lanes 0 and 1
       const std::uint8_t* src = ring + s * kLeanSlot;
       const uint4 wa = *reinterpret_cast<const uint4*>(src + lane * 16);
@@ -397,7 +401,7 @@ __global__ void __launch_bounds__(LeanFeatures<kVersion>::kBlockThreads, LeanFea
     if (threadIdx.x == 0) {
       std::uint32_t sum = 0;
       for (int v = 0; v < kBlockWarps; ++v)
-        sum += *reinterpret_cast<const std::uint32_t*>(reinterpret_cast<const std::uint8_t*>(smem_raw) + v * kLeanRing);
+        sum += *reinterpret_cast<const std::uint32_t*>(reinterpret_cast<const std::uint8_t*>(smem_raw) + v * LeanFeatures<kVersion>::kRing);
       reinterpret_cast<std::uint32_t*>(partials)[blockIdx.x] = sum;
     }
     return;
@@ -411,7 +415,7 @@ __global__ void __launch_bounds__(LeanFeatures<kVersion>::kBlockThreads, LeanFea
       const std::uint8_t* rings = reinterpret_cast<const std::uint8_t*>(smem_raw);
 #pragma unroll
       for (int v = 0; v < kBlockWarps; ++v) {
-        const float4 q = reinterpret_cast<const float4*>(rings + v * kLeanRing)[lane];
+        const float4 q = reinterpret_cast<const float4*>(rings + v * LeanFeatures<kVersion>::kRing)[lane];
         sum[0] += q.x;
         sum[1] += q.y;
         sum[2] += q.z;
@@ -450,7 +454,7 @@ Step prepare_lean(const Problem& p, const char* name, std::shared_ptr<lab::Devic
   const long long U = static_cast<long long>((tiles + 1) / 2) * G;
   constexpr int kBlockWarps = LeanFeatures<kVersion>::kBlockWarps;
   constexpr int kBlockThreads = LeanFeatures<kVersion>::kBlockThreads;
-  const int smem = kBlockWarps * kLeanRing + p.M * x_row_words(G) * 4 + G * 4 * static_cast<int>(sizeof(float2));
+  const int smem = kBlockWarps * LeanFeatures<kVersion>::kRing + p.M * x_row_words(G) * 4 + G * 4 * static_cast<int>(sizeof(float2));
   int device = 0, optin = 0;
   LABS_CHECK(cudaGetDevice(&device));
   LABS_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));

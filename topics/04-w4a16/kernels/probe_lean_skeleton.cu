@@ -1,5 +1,5 @@
 /// @file probe_lean_skeleton.cu
-/// Probes of v26 and v31 (kernels/lean_stream_k.cuh, LeanFeatures' kProbe): the version's own
+/// Probes of v26, v31 and v32 (kernels/lean_stream_k.cuh, LeanFeatures' kProbe): the version's own
 /// grid, block shape, cp.async rings and weight + scale loads, compiled with parts of the work
 /// cut out.
 ///   probe-vNN-loads   no x staging, no decode, no mma: each warp sums the words of its ring
@@ -103,6 +103,8 @@ ProbeCase prepare_probe(const std::string& id, const Problem& p) {
   else if (id == "probe-v26-staged") c.step = lean::prepare_lean<2026>(p, "probe-v26-staged", &sums), probe = 2;
   else if (id == "probe-v31-loads") c.step = lean::prepare_lean<1031>(p, "probe-v31-loads", &sums), probe = 1;
   else if (id == "probe-v31-staged") c.step = lean::prepare_lean<2031>(p, "probe-v31-staged", &sums), probe = 2;
+  else if (id == "probe-v32-loads") c.step = lean::prepare_lean<1032>(p, "probe-v32-loads", &sums), probe = 1;
+  else if (id == "probe-v32-staged") c.step = lean::prepare_lean<2032>(p, "probe-v32-staged", &sums), probe = 2;
   else throw std::invalid_argument("unknown probe '" + id + "'");
   c.poison = [sums](Stream s) { sums->poison(s); };
   const Problem q = p;

@@ -387,13 +387,13 @@ TEST_CASE("v20 ... v22, v24, v25, v28, v29 under the lab's --splits: every split
   }
 }
 
-TEST_CASE("v9 ... v19, v26, v31 (stream-K and block-owned) are bitwise deterministic when ~50 warps share every n-tile") {
+TEST_CASE("v9 ... v19, v26, v31, v32 (stream-K and block-owned) are bitwise deterministic when ~50 warps share every n-tile") {
   StreamHolder st;
   const int N = 512, K = 14336;  // 64 n-tiles x 112 units over a full wave of warps: every tile is shared
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 98, st.s);
-  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26", "v31"})
+  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26", "v31", "v32"})
   for (int M : {1, 5}) {
     const Problem p = problem_for(d, M, WFormat::int4_sym);
     const Step step = Registry::instance().find(name)->prepare(p);
@@ -403,12 +403,12 @@ TEST_CASE("v9 ... v19, v26, v31 (stream-K and block-owned) are bitwise determini
     check_bitwise_repeatable(step, d, WFormat::int4_sym, M, st.s);
   }
   // Past their shared-memory budget they refuse the problem instead of launching something wrong.
-  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26", "v31"})
+  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26", "v31", "v32"})
     CHECK_THROWS_AS(Registry::instance().find(name)->prepare(problem_for(d, 16, WFormat::int4_sym)),
                     std::invalid_argument);
 }
 
-TEST_CASE("v26 stages x differently from v19 but adds the same numbers in the same order: bitwise v19's output") {
+TEST_CASE("v26 stages x differently from v19, v32 has a deeper ring, but both add the same numbers in the same order: bitwise v19's output") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
@@ -417,8 +417,8 @@ TEST_CASE("v26 stages x differently from v19 but adds the same numbers in the sa
     for (int M : {1, 2, 3, 8}) {
       if (hc.K == 14336 && M > 2) continue;  // x[M][14336] beside the rings fits in shared memory up to M = 2
       const std::size_t bytes = static_cast<std::size_t>(M) * d.N() * 2;
-      std::vector<unsigned char> out19(bytes), out26(bytes);
-      for (const auto& run : {std::pair{"v19", &out19}, std::pair{"v26", &out26}}) {
+      std::vector<unsigned char> out19(bytes), out26(bytes), out32(bytes);
+      for (const auto& run : {std::pair{"v19", &out19}, std::pair{"v26", &out26}, std::pair{"v32", &out32}}) {
         const char* name = run.first;  // named, not a structured binding: C++17 lambdas (INFO) cannot capture those
         std::vector<unsigned char>* out = run.second;
         const Step step = Registry::instance().find(name)->prepare(problem_for(d, M, WFormat::int4_sym));
@@ -428,17 +428,18 @@ TEST_CASE("v26 stages x differently from v19 but adds the same numbers in the sa
       }
       INFO("N=", hc.N, " K=", hc.K, " M=", M);
       CHECK(std::memcmp(out19.data(), out26.data(), bytes) == 0);
+      CHECK(std::memcmp(out19.data(), out32.data(), bytes) == 0);
     }
   }
 }
 
-TEST_CASE("a target shape at full size: v3 ... v31 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3 ... v32 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
