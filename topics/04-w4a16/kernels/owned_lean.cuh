@@ -1,0 +1,212 @@
+/// @file owned_lean.cuh
+/// v33's kernel: the block-owned kernel of v26 and v31 written for block ownership instead of
+/// compiled out of the stream-K kernel (kernels/lean_stream_k.cuh). Block b owns super-tile b (16
+/// output columns); its kWarps warps split the G groups of K as v26 (8 warps) and v31 (4 warps)
+/// split them, stage x the same way (stage_x_hoisted), run the same decode and mma per unit and
+/// add the warps' partials in the same order: the output is bitwise v26's or v31's at the same
+/// warp count. What goes is the bookkeeping a stream-K range needs and an owned range does not:
+///   - the range: one shift (G w / kWarps) instead of three 32-bit divisions by runtime values;
+///   - the copy side: a pointer that advances by 512 bytes and one by N scales, no super-tile
+///     wrap test, no per-copy "is this unit live" selects; the scale bytes are computed once,
+///     since a block's 16 columns never change;
+///   - the ring tail: the last kStages units issue nothing (an empty commit group keeps the
+///     count), where the stream-K kernel issues predicated-off copies.
+/// ncu's source view of v31 on 8b-gate (GPU call of 2026-12-02 15:05 UTC, commit 8b843ca) counts
+/// 699 instructions per warp outside the loop and ~145 per unit inside it, of which ~56 decode,
+/// 8 mma and ~45 issue the next copy.
+#pragma once
+
+#include "kernels/lean_stream_k.cuh"
+
+#if defined(LABS_BACKEND_CUDA)
+namespace w4a16::owned {
+
+using namespace stream_k;
+using lean::kLeanCols;
+using lean::kLeanMaxM;
+using lean::kLeanSlot;
+
+constexpr int kStages = 4;                  // units in flight per warp, as v26 and v31
+constexpr int kRing = kStages * kLeanSlot;  // one warp's ring, bytes
+
+/// The warps per block v33 uses for a layer of G groups: v31's 4 where each warp then streams at
+/// most 16 units (G <= 64), v26's 8 above (8b-down's 112 groups, 70b-down's 224), where v31's
+/// longer ranges lost to v26 (run 20261202T150444Z: 8b-down 17.12 vs 15.79 us, 70b-down 51.26
+/// vs 44.62) and won everywhere else but 70b-o (a tie).
+constexpr int warps_for_groups(int G) { return G <= 64 ? 4 : 8; }
+
+template <class T, bool kVecScales, int kWarps>
+__global__ void __launch_bounds__(kWarps * kWarp, 32 / kWarps)
+    w4_owned(const T* __restrict__ x, T* __restrict__ y, const std::uint8_t* __restrict__ tiled,
+             const T* __restrict__ scales, int M, int N, int K) {
+  using D = MmaDequant<T>;
+  using Dec = FoldedDecode<T>;
+  constexpr int kThreads = kWarps * kWarp;
+  extern __shared__ uint4 smem_raw[];
+  const int G = K / kTileK;
+  const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
+  const int gid = lane >> 2, tig = lane & 3;
+  std::uint8_t* ring = reinterpret_cast<std::uint8_t*>(smem_raw) + warp * kRing;
+  std::uint32_t* xs = reinterpret_cast<std::uint32_t*>(reinterpret_cast<std::uint8_t*>(smem_raw) + kWarps * kRing);
+  float2* xsum2 = reinterpret_cast<float2*>(xs + M * x_row_words(G));
+
+  // The warp's groups [g0, g0 + n_units) of super-tile st: v26's U w / W range, reduced (U = S G,
+  // W = S kWarps, w = st kWarps + warp gives G st + G warp / kWarps).
+  const int st = static_cast<int>(blockIdx.x);
+  const unsigned gw = static_cast<unsigned>(G) * static_cast<unsigned>(warp);
+  const int g0 = static_cast<int>(gw / kWarps);
+  const int n_units = static_cast<int>((gw + G) / kWarps) - g0;
+
+  // Copy side: two tile pointers and one scale pointer, advanced by counting.
+  const int tiles = tiled_rows(N) / kTileN;
+  const bool has_b = 2 * st + 1 < tiles;  // an odd tile count: the last super-tile's second tile is zeros
+  const std::size_t tile_stride = static_cast<std::size_t>(G) * kTileBytes;
+  const std::uint8_t* wsrc = tiled + (2 * static_cast<std::size_t>(st) * G + g0) * kTileBytes + lane * 16;
+  const int col0 = st * kLeanCols + lane * kTileN;  // lanes 0 and 1 copy the 16 scales
+  const int sbytes = min(max(N - col0, 0), kTileN) * 2;
+  const T* ssrc = scales + static_cast<std::size_t>(g0) * N + col0;
+  auto issue = [&](int slot) {
+    std::uint8_t* dst = ring + slot * kLeanSlot + lane * 16;
+    cp_async(dst, wsrc, 16, true);
+    cp_async(dst + kTileBytes, has_b ? wsrc + tile_stride : tiled, 16, has_b);
+    if (kVecScales && lane < 2)
+      cp_async16_partial(ring + slot * kLeanSlot + 2 * kTileBytes + lane * 16, sbytes > 0 ? ssrc : scales, sbytes);
+    cp_async_commit();
+    wsrc += kTileBytes;
+    ssrc += N;
+  };
+#pragma unroll
+  for (int s = 0; s < kStages; ++s) {
+    if (s < n_units) issue(s);
+    else cp_async_commit();  // empty: the wait below counts groups
+  }
+
+  for (int i = threadIdx.x; i < G * 4; i += kThreads) {  // rows >= M: zero (disjoint from the sink's)
+    const int t = i % 4;
+    if (2 * t >= M) xsum2[i].x = 0.f;
+    if (2 * t + 1 >= M) xsum2[i].y = 0.f;
+  }
+  auto sink = [&](int m, int g, float s) {
+    float2& e = xsum2[g * 4 + m / 2];
+    if (m % 2 == 0) e.x = s;
+    else e.y = s;
+  };
+  lean::stage_x_hoisted<kThreads>(x, xs, M, K, sink);
+  __syncthreads();
+
+  // Compute side: v26's unit, unchanged.
+  const uint4* xp = reinterpret_cast<const uint4*>(xs + min(gid, M - 1) * x_row_words(G)) + tig + g0 * 16;
+  const float2* sp = xsum2 + g0 * 4 + tig;
+  int g = g0;
+  float acc[4] = {0.f, 0.f, 0.f, 0.f};
+  for (int i0 = 0; i0 < n_units; i0 += kStages) {
+#pragma unroll
+    for (int s = 0; s < kStages; ++s) {
+      if (i0 + s >= n_units) break;
+      cp_async_wait_oldest<kStages>();
+      __syncwarp();  // the scales were copied by lanes 0 and 1
+      const std::uint8_t* src = ring + s * kLeanSlot;
+      const uint4 wa = *reinterpret_cast<const uint4*>(src + lane * 16);
+      const uint4 wb = *reinterpret_cast<const uint4*>(src + kTileBytes + lane * 16);
+      float sa, sb;
+      if constexpr (kVecScales) {
+        const T* sc = reinterpret_cast<const T*>(src + 2 * kTileBytes);
+        sa = to_f32(sc[gid]);
+        sb = to_f32(sc[kTileN + gid]);
+      } else {
+        const int ca = st * kLeanCols + gid, cb = ca + kTileN;
+        sa = ca < N ? to_f32(scales[static_cast<std::size_t>(g) * N + ca]) : 0.f;
+        sb = cb < N ? to_f32(scales[static_cast<std::size_t>(g) * N + cb]) : 0.f;
+      }
+      const float2 xsum = *sp;
+
+      float d0[4] = {0.f, 0.f, 0.f, 0.f}, d1[4] = {0.f, 0.f, 0.f, 0.f};
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {
+        const uint4 xv = xp[j * 4];
+        std::uint32_t ba[4], bb[4];
+        Dec::decode(word_of(wa, j), ba);
+        Dec::decode(word_of(wb, j), bb);
+        const std::uint32_t a0[4] = {ba[0], bb[0], ba[1], bb[1]}, a1[4] = {ba[2], bb[2], ba[3], bb[3]};
+        D::mma(d0, a0, xv.x, xv.y);
+        D::mma(d1, a1, xv.z, xv.w);
+      }
+      __syncwarp();  // every lane has read the slot before lanes 0 and 1 refill its scales
+      if (i0 + s + kStages < n_units) issue(s);
+      else cp_async_commit();  // the tail: nothing left to fetch
+
+      const float off0 = Dec::kOffset * xsum.x, off1 = Dec::kOffset * xsum.y;
+      acc[0] = fmaf(d0[0] + d1[0] - off0, sa, acc[0]);
+      acc[1] = fmaf(d0[1] + d1[1] - off1, sa, acc[1]);
+      acc[2] = fmaf(d0[2] + d1[2] - off0, sb, acc[2]);
+      acc[3] = fmaf(d0[3] + d1[3] - off1, sb, acc[3]);
+      xp += 16;
+      sp += 4;
+      ++g;
+    }
+  }
+  asm volatile("cp.async.wait_all;\n" ::: "memory");
+  // v26's reduction: each warp's partial in the first 512 bytes of its own (drained) ring, warp 0
+  // adds them in warp order (deterministic) and stores the super-tile.
+  reinterpret_cast<float4*>(ring)[lane] = make_float4(acc[0], acc[1], acc[2], acc[3]);
+  __syncthreads();
+  if (warp == 0) {
+    float sum[4] = {0.f, 0.f, 0.f, 0.f};
+    const std::uint8_t* rings = reinterpret_cast<const std::uint8_t*>(smem_raw);
+#pragma unroll
+    for (int v = 0; v < kWarps; ++v) {
+      const float4 q = reinterpret_cast<const float4*>(rings + v * kRing)[lane];
+      sum[0] += q.x;
+      sum[1] += q.y;
+      sum[2] += q.z;
+      sum[3] += q.w;
+    }
+    store_super_tile(y, sum, st, M, N, gid, tig);
+  }
+}
+
+/// One block per super-tile, 4 or 8 warps (warps_for_groups); `name` is the version in messages.
+inline Step prepare_owned(const Problem& p, const char* name) {
+  require_supported(p);
+  if (p.wfmt != WFormat::int4_sym) throw std::invalid_argument(std::string(name) + " implements int4-sym only");
+  if (p.M > kLeanMaxM) throw std::invalid_argument(std::string(name) + " carries x in the 8 columns of the mma's B operand: M <= 8");
+  const int G = p.K / kTileK;
+  const int warps = warps_for_groups(G);
+  const int smem = warps * kRing + p.M * x_row_words(G) * 4 + G * 4 * static_cast<int>(sizeof(float2));
+  int device = 0, optin = 0;
+  LABS_CHECK(cudaGetDevice(&device));
+  LABS_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+  if (smem > optin)
+    throw std::invalid_argument(std::string(name) + " keeps x[M][K] in shared memory beside its rings: " + std::to_string(smem) +
+                                " bytes needed, the limit is " + std::to_string(optin));
+  const int blocks = (tiled_rows(p.N) / kTileN + 1) / 2;  // one per super-tile
+  Step step;
+  auto build = [&](auto tag_t, auto vec_c, auto warps_c) {
+    using T = decltype(tag_t);
+    constexpr int kW = decltype(warps_c)::value;
+    auto kernel = w4_owned<T, decltype(vec_c)::value, kW>;
+    LABS_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
+    const Problem q = p;
+    step = [=](const DeviceWeights& w, Stream s) {
+      if (!w.tiled) throw std::invalid_argument(std::string(name) + " needs the tiled packing");
+      kernel<<<blocks, kW * kWarp, smem, s>>>(static_cast<const T*>(q.x), static_cast<T*>(q.y), w.tiled,
+                                              static_cast<const T*>(w.scales), q.M, q.N, q.K);
+      LABS_CHECK_LAUNCH();
+    };
+  };
+  auto with_warps = [&](auto tag_t, auto vec_c) {
+    if (warps == 4) build(tag_t, vec_c, std::integral_constant<int, 4>{});
+    else build(tag_t, vec_c, std::integral_constant<int, 8>{});
+  };
+  // 16-byte scale copies need each group's row of scales 16-byte aligned: N % 8 == 0.
+  auto with_vec = [&](auto tag_t) {
+    if (p.N % kTileN == 0) with_warps(tag_t, std::true_type{});
+    else with_warps(tag_t, std::false_type{});
+  };
+  if (p.dtype == lab::DType::bf16) with_vec(lab::bf16{});
+  else with_vec(lab::f16{});
+  return step;
+}
+
+}  // namespace w4a16::owned
+#endif
