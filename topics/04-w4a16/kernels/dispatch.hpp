@@ -1,5 +1,5 @@
 /// @file dispatch.hpp
-/// What a dispatching version (v23, v27, v30) shares: given the versions to try for a problem, the
+/// What a dispatching version (v23, v27, v30, v34) shares: given the versions to try for a problem, the
 /// measured grid's winner first, hand the problem to the first one that accepts it. A version
 /// refuses a problem by throwing std::invalid_argument from prepare (v15, v19 and v26 keep
 /// x[M][K] in shared memory, so a long K at M = 8 does not fit); the next in line takes it.
@@ -66,6 +66,14 @@ inline std::vector<std::string> v27_dispatch_order(const Problem& p) {
   if (p.M > 8) order.push_back(wide_n && p.K >= 8192 ? "v25" : "v24");
   order.push_back(p.M <= 4 ? "v5" : "v24");
   order.push_back("v24");
+  return order;
+}
+
+/// v30's table (its file has the rule): v27's, with v29 first above M = 8 on 14336 <= K < 28672.
+/// v34 starts from it.
+inline std::vector<std::string> v30_dispatch_order(const Problem& p) {
+  std::vector<std::string> order = v27_dispatch_order(p);
+  if (p.M > 8 && p.K >= 14336 && p.K < 28672 && order.front() == "v24") order.insert(order.begin(), "v29");
   return order;
 }
 

@@ -7,7 +7,7 @@
 /// (1.52x cuBLAS bf16, from 1.35x); 70b-down M = 16 65.98 against 64.78 (1.9% slower), so
 /// K = 28672 stays on v24.
 ///
-/// The rule: v27's (kernels/dispatch.hpp, v27_dispatch_order), except that at M > 8 a problem
+/// The rule (kernels/dispatch.hpp, v30_dispatch_order): v27's (v27_dispatch_order), except that at M > 8 a problem
 /// with 14336 <= K < 28672 that v27 would give v24 goes to v29 first. 8b-down is the one Llama
 /// layer in that range; the bound is read off two layers, not derived.
 ///
@@ -27,18 +27,8 @@
 #include "kernels/dispatch.hpp"
 
 namespace w4a16 {
-namespace {
-
-std::vector<std::string> dispatch_order(const Problem& p) {
-  std::vector<std::string> order = v27_dispatch_order(p);
-  if (p.M > 8 && p.K >= 14336 && p.K < 28672 && order.front() == "v24") order.insert(order.begin(), "v29");
-  return order;
-}
-
-}  // namespace
-
 LABS_REGISTER_VERSION(Version, (dispatching_version(
                                    "v30", "dispatch: v27's table, with v29's even splits at M > 8 on K = 14336 (8b-down)",
-                                   dispatch_order)))
+                                   v30_dispatch_order)))
 
 }  // namespace w4a16

@@ -366,6 +366,47 @@ TEST_CASE("v30 is v27 but for v29 above M = 8 on 14336 <= K < 28672") {
   CHECK_MESSAGE(r.pass, r.summary());
 }
 
+TEST_CASE("v34 is v30 but for v31 at M = 1 on K <= 8192 where v30 runs v26") {
+  auto pick = [](const char* id, int M, int N, int K, WFormat f) {
+    return Registry::instance().find(id)->picks(shape_only(M, N, K, f));
+  };
+  CHECK(pick("v34", 1, 4096, 14336, WFormat::int4_sym) == "v26");  // 8b-down: v31's long ranges lost
+  CHECK(pick("v34", 1, 57344, 8192, WFormat::int4_sym) == "v15");  // 70b-gateup: v30's v15
+  CHECK(pick("v34", 1, 14336, 4096, WFormat::int4_asym) == "v5");  // v31 and v26 take int4-sym only
+  CHECK(pick("v34", 2, 14336, 4096, WFormat::int4_sym) == "v15");  // M = 2: v30's table
+  // Over the nine Llama layers, both formats and the grid's M values plus 9: v34 differs from v30
+  // exactly at M = 1, int4-sym, on 8b-qkv, 8b-o, 8b-gate, 70b-qkv and 70b-o, and picks v31 there.
+  int differ = 0;
+  for (int M : {1, 2, 3, 4, 5, 8, 9, 16})
+    for (const auto& nk : {std::pair{6144, 4096}, std::pair{4096, 4096}, std::pair{28672, 4096}, std::pair{14336, 4096},
+                           std::pair{4096, 14336}, std::pair{10240, 8192}, std::pair{8192, 8192}, std::pair{57344, 8192},
+                           std::pair{8192, 28672}})
+      for (WFormat f : {WFormat::int4_sym, WFormat::int4_asym}) {
+        CAPTURE(M);
+        CAPTURE(nk.first);
+        CAPTURE(nk.second);
+        const std::string v34 = pick("v34", M, nk.first, nk.second, f), v30 = pick("v30", M, nk.first, nk.second, f);
+        if (v34 == v30) continue;
+        ++differ;
+        CHECK(v34 == "v31");
+        CHECK(v30 == "v26");
+        CHECK(M == 1);
+        CHECK(f == WFormat::int4_sym);
+        CHECK(nk.second <= 8192);
+      }
+  CHECK(differ == 5);
+  // The path v34 adds, at full size against the GPU reference: 8b-gate, M = 1, through v31.
+  StreamHolder st;
+  DeviceData::Sets sets;
+  sets.int4 = 1;
+  DeviceData d(14336, 4096, lab::DType::bf16, sets, 34, st.s);
+  const Problem p = problem_for(d, 1, WFormat::int4_sym);
+  CHECK(Registry::instance().find("v34")->picks(p) == "v31");
+  const lab::CheckResult r =
+      run_and_check(Registry::instance().find("v34")->prepare(p), d, WFormat::int4_sym, 1, d.gpu_reference(WFormat::int4_sym, st.s), st.s);
+  CHECK_MESSAGE(r.pass, r.summary());
+}
+
 TEST_CASE("v20 ... v22, v24, v25, v28, v29 under the lab's --splits: every split count is correct, and past G they refuse") {
   StreamHolder st;
   const int N = 200, K = 1152;  // 9 groups: splits 1, 2, 4 (gps 5, 5, 3) and 9 all cut K differently
@@ -433,13 +474,13 @@ TEST_CASE("v26 stages x differently from v19, v32 has a deeper ring, but both ad
   }
 }
 
-TEST_CASE("a target shape at full size: v3 ... v33 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3 ... v34 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;

@@ -1,0 +1,42 @@
+/// @file v34_dispatch_narrow.cu
+/// v34 — v30's table with v31 where v31 measured faster than the v26 that v30 runs: at M = 1 on
+/// layers with K <= 8192 (G <= 64 groups) that v30 gives v26 (8b-qkv, 8b-o, 8b-gate, 70b-qkv,
+/// 70b-o among the nine). No new kernel.
+///
+/// v31 is v26 with 4 warps per block instead of 8 (one wave of 8 blocks per SM where v26 ran 1.7
+/// waves on 8b-gate, half the warps paying the per-warp fixed work). Measured at M = 1 (bf16,
+/// cold, µs), v26 / v31 in the same run, two runs (20261202T150444Z-788c at 8b843ca,
+/// 20261202T151015Z-dc96 at f77dfd7): 8b-gate 17.79 / 15.33 and 17.70 / 15.22, 8b-qkv 11.04 /
+/// 10.26 and 10.88 / 10.14, 8b-o 9.10 / 8.58 and 8.99 / 8.62, 70b-qkv 20.27 / 19.46 and 20.22 /
+/// 19.50; 70b-o a tie (17.06 / 16.98, 16.88 / 17.01). Where each warp's range gets long, v31
+/// loses: 8b-down (G = 112) 15.79 / 17.12, 70b-down (G = 224) 44.62 / 51.26, so K > 8192 stays on
+/// v26 (and 70b-down on v15, as in v30). At M = 2 the picture is mixed (8b-gate: v30's v15 18.14
+/// against v31 18.59), so v34 changes M = 1 only. v33 (the same kernel as v31 without the
+/// stream-K bookkeeping, bitwise its output) measured no faster than v31 and is not used.
+///
+/// PREDICTION (before measuring; bf16, int4-sym, cold): v30's rows within noise everywhere but
+/// M = 1 on those five layers; there v31's rows: 8b-gate ~15.3 us (~2.2x cuBLAS bf16, ~1.35x
+/// tinygemm; v30 ~17.8), 8b-qkv ~10.2, 8b-o ~8.6, 70b-qkv ~19.5.
+///
+/// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v30,v34,cublas --dtype bf16 --wfmt int4-sym --m 1
+#include <string>
+#include <vector>
+
+#include "kernels/dispatch.hpp"
+
+namespace w4a16 {
+namespace {
+
+std::vector<std::string> dispatch_order(const Problem& p) {
+  std::vector<std::string> order = v30_dispatch_order(p);
+  if (p.M == 1 && p.K <= 8192 && order.front() == "v26") order.insert(order.begin(), "v31");
+  return order;
+}
+
+}  // namespace
+
+LABS_REGISTER_VERSION(Version, (dispatching_version(
+                                   "v34", "dispatch: v30's table, with v31's 4-warp blocks at M = 1 on K <= 8192",
+                                   dispatch_order)))
+
+}  // namespace w4a16
