@@ -11,6 +11,11 @@
 ///     since a block's 16 columns never change;
 ///   - the ring tail: the last kStages units issue nothing (an empty commit group keeps the
 ///     count), where the stream-K kernel issues predicated-off copies.
+/// The unit's decode, mma and accumulation, the staging prologue and the reduction are a copy of
+/// w4_lean's, not calls into shared functions: moving any one of them out of w4_lean into a
+/// force-inlined function (tried one at a time, 2 December) made nvcc 13.0 schedule v17's, v19's,
+/// v26's and v31's kernels differently (same size, other SASS), and those kernels' cubins are kept
+/// byte-identical to what the journal measured.
 /// ncu's source view of v31 on 8b-gate (GPU call of 2026-12-02 15:05 UTC, commit 8b843ca) counts
 /// 699 instructions per warp outside the loop and ~145 per unit inside it, of which ~56 decode,
 /// 8 mma and ~45 issue the next copy.

@@ -20,6 +20,11 @@
 /// per SM and a 4-deep ring at 8b-down), staging +1 us, decode and mma the remaining ~3.5 /
 /// ~2 us: the compute is the largest single part at 8b-gate.
 ///
+/// MEASURED (run 20261202T150444Z-788c, commit 8b843ca; README section 4 has the table of all nine
+/// layers): 8b-gate loads 12.00 us, staged 15.06, v26 17.79; 8b-down 12.00, 14.24, 15.79; the read
+/// kernel 11.28. The loads are within 0.7 us of the read; the staging (+3.06 / +2.24) is as large as
+/// the compute (+2.73 / +1.55), where the prediction had it three times smaller.
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v26,probe-v26-staged,probe-v26-loads --m 1 --shape 8b-gate,8b-down
 #include "kernels/probes.hpp"
 

@@ -21,6 +21,13 @@
 /// of v26's bytes in flight: 8b-down 15.7 -> ~18 us, 8b-o 9.1 -> ~10 us. The probes of
 /// kernels/probe_lean_skeleton.cu run beside it and say which part of the time moved.
 ///
+/// MEASURED (runs 20261202T150444Z-788c at 8b843ca and 20261202T151015Z-dc96 at f77dfd7, v26 beside
+/// it; bf16, cold, M = 1; README section 4): 8b-gate 15.33 / 15.22 us against v26's 17.79 / 17.70,
+/// better than predicted (ncu 16.99 -> 14.62 us, DRAM 37.6% -> 43.6% of peak, 0.85 waves); 8b-gateup
+/// 25.34 / 25.12, level with v15 (25.36), not behind it; 8b-down 17.12 / 17.01 against 15.79 /
+/// 15.66 (slower, as predicted); 8b-o 8.58 / 8.62, 4-6% *faster* (predicted slower). The probes
+/// put the gain on 8b-gate in the x staging (v26 +3.06 us, v31 +0.83). v34 dispatches to it.
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v26,v31 --dtype bf16 --wfmt int4-sym --m 1,2
 #include <stdexcept>
 

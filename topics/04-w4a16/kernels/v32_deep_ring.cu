@@ -17,6 +17,12 @@
 /// 8b-gate slower (896 blocks at 2 per SM: 3.4 waves), ~20 us. probe-v32-loads against
 /// probe-v26-loads says whether the loads alone moved.
 ///
+/// MEASURED (run 20261202T150444Z-788c, commit 8b843ca, bf16, cold, M = 1): a regression. 8b-down
+/// 17.25 us against v26's 15.79; 8b-o 9.15 against 9.10 (unchanged, as predicted); 8b-gate 21.28.
+/// The premise was wrong: probe-v32-loads on 8b-down is 11.94 us against probe-v26-loads' 12.00 (the
+/// loads were not short of bytes in flight), while the part after staging grew from 1.55 to 3.17 us
+/// (ncu: 16.32 us, 61 registers, no eligible warp on 51% of cycles). Kept as that measurement.
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v26,v32 --dtype bf16 --wfmt int4-sym --m 1,2
 #include <stdexcept>
 

@@ -22,6 +22,15 @@
 /// 8b-down 15.8 -> ~14.5, 8b-o 8.6 -> ~8.0, 8b-qkv 10.3 -> ~9.5. The loads alone (~11.8-12.0) stay
 /// the floor of this design.
 ///
+/// MEASURED (run 20261202T151015Z-dc96, commit f77dfd7, beside v26 and v31; README section 4): the
+/// premise "the compute costs instructions" did not hold. ncu's source view on 8b-gate: 5.90 M
+/// instructions against v31's 6.72 M (-12%, not -25%: ~107 per unit instead of ~145, but 776 per
+/// warp outside the loop instead of 699), 14.62 us against 14.46. Lab medians against the twin:
+/// 8b-gate 15.94 vs 15.22 (+4.7%), 70b-qkv +3.5%, 70b-o and 70b-down +2.2%, 8b-o -1.4% and 8b-gateup
+/// -1.2% (bands overlapping), 70b-gateup -1.6% (bands apart). 20% of its stall samples wait on the
+/// first use of the x staging's loads. Kept as the measurement that this kernel is bound by its
+/// chain of waits, not by issue (exercise 17).
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v26,v31,v33 --dtype bf16 --wfmt int4-sym --m 1,2
 #include <stdexcept>
 

@@ -76,6 +76,29 @@ Problem shape_only(int M, int N, int K, WFormat f) {
   return p;
 }
 
+/// One point of a dispatcher comparison: the (M, N, K, format) and what two dispatchers pick there.
+struct PickPair {
+  int M, N, K;
+  WFormat f;
+  std::string mine, base;
+};
+
+/// The points where dispatcher `mine` picks another version than `base`, over the nine Llama
+/// layers, both INT4 formats and M in 1, 2, 3, 4, 5, 8, 9, 16 (144 points).
+std::vector<PickPair> pick_differences(const char* mine, const char* base) {
+  std::vector<PickPair> out;
+  for (int M : {1, 2, 3, 4, 5, 8, 9, 16})
+    for (const auto& nk : {std::pair{6144, 4096}, std::pair{4096, 4096}, std::pair{28672, 4096}, std::pair{14336, 4096},
+                           std::pair{4096, 14336}, std::pair{10240, 8192}, std::pair{8192, 8192}, std::pair{57344, 8192},
+                           std::pair{8192, 28672}})
+      for (WFormat f : {WFormat::int4_sym, WFormat::int4_asym}) {
+        const Problem p = shape_only(M, nk.first, nk.second, f);
+        const std::string a = Registry::instance().find(mine)->picks(p), b = Registry::instance().find(base)->picks(p);
+        if (a != b) out.push_back({M, nk.first, nk.second, f, a, b});
+      }
+  return out;
+}
+
 lab::CheckResult run_and_check(const Step& step, DeviceData& d, WFormat f, int M, const std::vector<double>& ref,
                                cudaStream_t s) {
   d.poison_y(s);
@@ -335,25 +358,18 @@ TEST_CASE("v30 is v27 but for v29 above M = 8 on 14336 <= K < 28672") {
   };
   CHECK(pick("v30", 16, 8192, 28672, WFormat::int4_sym) == "v24");  // 70b-down: v29 measured slower
   CHECK(pick("v30", 8, 4096, 14336, WFormat::int4_sym) == "v25");   // M <= 8: v27's table
-  // Over the nine Llama layers (N, K), both formats and the grid's M values plus 9: v30 differs
-  // from v27 exactly at 8b-down above M = 8, and picks v29 there.
-  int differ = 0;
-  for (int M : {1, 2, 3, 4, 5, 8, 9, 16})
-    for (const auto& nk : {std::pair{6144, 4096}, std::pair{4096, 4096}, std::pair{28672, 4096}, std::pair{14336, 4096},
-                           std::pair{4096, 14336}, std::pair{10240, 8192}, std::pair{8192, 8192}, std::pair{57344, 8192},
-                           std::pair{8192, 28672}})
-      for (WFormat f : {WFormat::int4_sym, WFormat::int4_asym}) {
-        CAPTURE(M);
-        CAPTURE(nk.first);
-        CAPTURE(nk.second);
-        const std::string v30 = pick("v30", M, nk.first, nk.second, f), v27 = pick("v27", M, nk.first, nk.second, f);
-        if (v30 == v27) continue;
-        ++differ;
-        CHECK(v30 == "v29");
-        CHECK(M > 8);
-        CHECK(nk.second == 14336);
-      }
-  CHECK(differ == 4);  // 8b-down at M = 9 and 16, both formats
+  // Over the nine Llama layers, both formats and eight values of M: v30 differs from v27 exactly at
+  // 8b-down above M = 8, and picks v29 there.
+  const std::vector<PickPair> differ = pick_differences("v30", "v27");
+  for (const PickPair& d : differ) {
+    CAPTURE(d.M);
+    CAPTURE(d.N);
+    CAPTURE(d.K);
+    CHECK(d.mine == "v29");
+    CHECK(d.M > 8);
+    CHECK(d.K == 14336);
+  }
+  CHECK(differ.size() == 4);  // 8b-down at M = 9 and 16, both formats
   // The path v30 adds, at full size against the GPU reference: 8b-down, M = 16, through v29.
   StreamHolder st;
   DeviceData::Sets sets;
@@ -374,27 +390,20 @@ TEST_CASE("v34 is v30 but for v31 at M = 1 on K <= 8192 where v30 runs v26") {
   CHECK(pick("v34", 1, 57344, 8192, WFormat::int4_sym) == "v15");  // 70b-gateup: v30's v15
   CHECK(pick("v34", 1, 14336, 4096, WFormat::int4_asym) == "v5");  // v31 and v26 take int4-sym only
   CHECK(pick("v34", 2, 14336, 4096, WFormat::int4_sym) == "v15");  // M = 2: v30's table
-  // Over the nine Llama layers, both formats and the grid's M values plus 9: v34 differs from v30
+  // Over the nine Llama layers, both formats and eight values of M: v34 differs from v30
   // exactly at M = 1, int4-sym, on 8b-qkv, 8b-o, 8b-gate, 70b-qkv and 70b-o, and picks v31 there.
-  int differ = 0;
-  for (int M : {1, 2, 3, 4, 5, 8, 9, 16})
-    for (const auto& nk : {std::pair{6144, 4096}, std::pair{4096, 4096}, std::pair{28672, 4096}, std::pair{14336, 4096},
-                           std::pair{4096, 14336}, std::pair{10240, 8192}, std::pair{8192, 8192}, std::pair{57344, 8192},
-                           std::pair{8192, 28672}})
-      for (WFormat f : {WFormat::int4_sym, WFormat::int4_asym}) {
-        CAPTURE(M);
-        CAPTURE(nk.first);
-        CAPTURE(nk.second);
-        const std::string v34 = pick("v34", M, nk.first, nk.second, f), v30 = pick("v30", M, nk.first, nk.second, f);
-        if (v34 == v30) continue;
-        ++differ;
-        CHECK(v34 == "v31");
-        CHECK(v30 == "v26");
-        CHECK(M == 1);
-        CHECK(f == WFormat::int4_sym);
-        CHECK(nk.second <= 8192);
-      }
-  CHECK(differ == 5);
+  const std::vector<PickPair> differ = pick_differences("v34", "v30");
+  for (const PickPair& d : differ) {
+    CAPTURE(d.M);
+    CAPTURE(d.N);
+    CAPTURE(d.K);
+    CHECK(d.mine == "v31");
+    CHECK(d.base == "v26");
+    CHECK(d.M == 1);
+    CHECK(d.f == WFormat::int4_sym);
+    CHECK(d.K <= 8192);
+  }
+  CHECK(differ.size() == 5);
   // The path v34 adds, at full size against the GPU reference: 8b-gate, M = 1, through v31.
   StreamHolder st;
   DeviceData::Sets sets;
@@ -527,7 +536,7 @@ TEST_CASE("v33 is v31 (G <= 64) or v26 (G > 64) without the stream-K bookkeeping
   DeviceData::Sets sets;
   sets.int4 = 1;
   // 33 groups (4 warps: v31; an odd tile count and N % 8 != 0 on the second), 64 groups (the
-  // last 4-warp layer), 112 and 224 (8 warps: v26); K = 384 leaves warp 3 of 4 no group at all.
+  // last 4-warp layer), 112 and 224 (8 warps: v26); K = 384 (G = 3) leaves warp 0 of 4 no group at all.
   struct Pair { HostCase hc; const char* twin; };
   for (Pair c : {Pair{{1000, 4224}, "v31"}, Pair{{1001, 4224}, "v31"}, Pair{{520, 8192}, "v31"},
                  Pair{{512, 14336}, "v26"}, Pair{{136, 28672}, "v26"}, Pair{{257, 384}, "v31"}})
