@@ -40,7 +40,92 @@ constexpr int kRing = kStages * kLeanSlot;  // one warp's ring, bytes
 /// vs 44.62) and won everywhere else but 70b-o (a tie).
 constexpr int warps_for_groups(int G) { return G <= 64 ? 4 : 8; }
 
-template <class T, bool kVecScales, int kWarps>
+/// v35's x staging: stage_x_hoisted's loads, layout, group sums and order of additions (so the
+/// staged x and sums are bitwise the same), cut in two so that the first batch of loads (up to
+/// kXBatch 16-byte chunks per thread: all of x at K = 4096 on 4 warps) leaves before the ring's
+/// weight copies instead of queueing behind them. x_first_loads issues the batch; stage_x_after
+/// stores it, then loads and stores the remaining batches as stage_x_hoisted does.
+struct XFirstBatch {
+  uint4 v[kXBatch];
+  int vm[kXBatch], vg[kXBatch];
+  int m, c;  // the thread's next chunk after the batch
+};
+
+template <int kBlockThreads, class T>
+__device__ __forceinline__ XFirstBatch x_first_loads(const T* __restrict__ x, int M, int K) {
+  const int chunks = K / 8, total = M * chunks, t = static_cast<int>(threadIdx.x);
+  XFirstBatch b;
+  b.m = t / chunks;
+  b.c = t % chunks;
+#pragma unroll
+  for (int k = 0; k < kXBatch; ++k) {
+    const int i = k * kBlockThreads + t;
+    b.vm[k] = b.m;
+    b.vg[k] = b.c >> 4;
+    b.v[k] = i < total ? load16(x + static_cast<std::size_t>(i) * 8) : make_uint4(0, 0, 0, 0);
+    b.c += kBlockThreads;
+    while (b.c >= chunks) {
+      b.c -= chunks;
+      ++b.m;
+    }
+  }
+  return b;
+}
+
+template <int kBlockThreads, class T, class Sink>
+__device__ __forceinline__ void stage_x_after(const T* __restrict__ x, std::uint32_t* xs, int M, int K, Sink sink,
+                                              const XFirstBatch& first) {
+  const int G = K / kTileK, chunks = K / 8, total = M * chunks;
+  const int row_words = x_row_words(G);
+  const int t = static_cast<int>(threadIdx.x);
+  const int cc = t % 16, st = cc / 2;
+  const int word = (st / 2) * 16 + (st % 2) * 2 + cc % 2;
+  const bool first_of_group = cc == 0;
+  int m = first.m, c = first.c;
+  for (int base = 0; base < total; base += kBlockThreads * kXBatch) {
+    uint4 v[kXBatch];
+    int vm[kXBatch], vg[kXBatch];
+#pragma unroll
+    for (int b = 0; b < kXBatch; ++b) {
+      if (base == 0) {
+        vm[b] = first.vm[b];
+        vg[b] = first.vg[b];
+        v[b] = first.v[b];
+        continue;
+      }
+      const int i = base + b * kBlockThreads + t;
+      vm[b] = m;
+      vg[b] = c >> 4;
+      v[b] = i < total ? load16(x + static_cast<std::size_t>(i) * 8) : make_uint4(0, 0, 0, 0);
+      c += kBlockThreads;
+      while (c >= chunks) {
+        c -= chunks;
+        ++m;
+      }
+    }
+#pragma unroll
+    for (int b = 0; b < kXBatch; ++b) {
+      if (base + b * kBlockThreads >= total) break;  // uniform: no thread of the block has a chunk here
+      const bool live = vm[b] < M;
+      if (live) {
+        std::uint32_t* d = xs + vm[b] * row_words + vg[b] * 64 + word;
+        d[0] = v[b].x;
+        d[4] = v[b].y;
+        d[8] = v[b].z;
+        d[12] = v[b].w;
+      }
+      const std::uint32_t w[4] = {v[b].x, v[b].y, v[b].z, v[b].w};
+      float sum = 0.f;
+#pragma unroll
+      for (int q = 0; q < 4; ++q) sum += lo_to_f32(w[q], T{}) + hi_to_f32(w[q], T{});
+#pragma unroll
+      for (int o = 8; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);  // 16 chunks = 16 lanes
+      if (live && first_of_group) sink(vm[b], vg[b], sum);
+    }
+  }
+}
+
+template <class T, bool kVecScales, int kWarps, bool kXFirst = false>
 __global__ void __launch_bounds__(kWarps * kWarp, 32 / kWarps)
     w4_owned(const T* __restrict__ x, T* __restrict__ y, const std::uint8_t* __restrict__ tiled,
              const T* __restrict__ scales, int M, int N, int K) {
@@ -70,6 +155,8 @@ __global__ void __launch_bounds__(kWarps * kWarp, 32 / kWarps)
   const int col0 = st * kLeanCols + lane * kTileN;  // lanes 0 and 1 copy the 16 scales
   const int sbytes = min(max(N - col0, 0), kTileN) * 2;
   const T* ssrc = scales + static_cast<std::size_t>(g0) * N + col0;
+  XFirstBatch first;  // v35: x's first batch of loads, issued before the weights
+  if constexpr (kXFirst) first = x_first_loads<kThreads>(x, M, K);
   auto issue = [&](int slot) {
     std::uint8_t* dst = ring + slot * kLeanSlot + lane * 16;
     cp_async(dst, wsrc, 16, true);
@@ -96,7 +183,8 @@ __global__ void __launch_bounds__(kWarps * kWarp, 32 / kWarps)
     if (m % 2 == 0) e.x = s;
     else e.y = s;
   };
-  lean::stage_x_hoisted<kThreads>(x, xs, M, K, sink);
+  if constexpr (kXFirst) stage_x_after<kThreads>(x, xs, M, K, sink, first);
+  else lean::stage_x_hoisted<kThreads>(x, xs, M, K, sink);
   __syncthreads();
 
   // Compute side: v26's unit, unchanged.
@@ -171,7 +259,9 @@ __global__ void __launch_bounds__(kWarps * kWarp, 32 / kWarps)
 }
 
 /// One block per super-tile, 4 or 8 warps (warps_for_groups); `name` is the version in messages.
-inline Step prepare_owned(const Problem& p, const char* name) {
+/// kXFirst: v35's staging (x's first loads before the weight copies).
+template <bool kXFirst = false>
+Step prepare_owned(const Problem& p, const char* name) {
   require_supported(p);
   if (p.wfmt != WFormat::int4_sym) throw std::invalid_argument(std::string(name) + " implements int4-sym only");
   if (p.M > kLeanMaxM) throw std::invalid_argument(std::string(name) + " carries x in the 8 columns of the mma's B operand: M <= 8");
@@ -189,7 +279,7 @@ inline Step prepare_owned(const Problem& p, const char* name) {
   auto build = [&](auto tag_t, auto vec_c, auto warps_c) {
     using T = decltype(tag_t);
     constexpr int kW = decltype(warps_c)::value;
-    auto kernel = w4_owned<T, decltype(vec_c)::value, kW>;
+    auto kernel = w4_owned<T, decltype(vec_c)::value, kW, kXFirst>;
     LABS_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     const Problem q = p;
     step = [=](const DeviceWeights& w, Stream s) {

@@ -437,13 +437,13 @@ TEST_CASE("v20 ... v22, v24, v25, v28, v29 under the lab's --splits: every split
   }
 }
 
-TEST_CASE("v9 ... v19, v26, v31 ... v33 (stream-K and block-owned) are bitwise deterministic when ~50 warps share every n-tile") {
+TEST_CASE("v9 ... v19, v26, v31 ... v33, v35 (stream-K and block-owned) are bitwise deterministic when ~50 warps share every n-tile") {
   StreamHolder st;
   const int N = 512, K = 14336;  // 64 n-tiles x 112 units over a full wave of warps: every tile is shared
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 98, st.s);
-  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26", "v31", "v32", "v33"})
+  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26", "v31", "v32", "v33", "v35"})
   for (int M : {1, 5}) {
     const Problem p = problem_for(d, M, WFormat::int4_sym);
     const Step step = Registry::instance().find(name)->prepare(p);
@@ -453,7 +453,7 @@ TEST_CASE("v9 ... v19, v26, v31 ... v33 (stream-K and block-owned) are bitwise d
     check_bitwise_repeatable(step, d, WFormat::int4_sym, M, st.s);
   }
   // Past their shared-memory budget they refuse the problem instead of launching something wrong.
-  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26", "v31", "v32", "v33"})
+  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26", "v31", "v32", "v33", "v35"})
     CHECK_THROWS_AS(Registry::instance().find(name)->prepare(problem_for(d, 16, WFormat::int4_sym)),
                     std::invalid_argument);
 }
@@ -483,13 +483,13 @@ TEST_CASE("v26 stages x differently from v19, v32 has a deeper ring, but both ad
   }
 }
 
-TEST_CASE("a target shape at full size: v3 ... v34 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3 ... v35 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34", "v35"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
@@ -531,7 +531,7 @@ TEST_CASE("the probes' checksums equal the sum of the bytes they read, and fail 
   CHECK_THROWS_AS(prepare_probe("probe-v99-loads", problem_for(d, 1, WFormat::int4_sym)), std::invalid_argument);
 }
 
-TEST_CASE("v33 is v31 (G <= 64) or v26 (G > 64) without the stream-K bookkeeping: bitwise their output") {
+TEST_CASE("v33 is v31 (G <= 64) or v26 (G > 64) without the stream-K bookkeeping, v35 is v33 with x's loads first: bitwise the same output") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
@@ -549,17 +549,22 @@ TEST_CASE("v33 is v31 (G <= 64) or v26 (G > 64) without the stream-K bookkeeping
           twin = Registry::instance().find(c.twin)->prepare(p);
         } catch (const std::invalid_argument&) {
           CHECK_THROWS_AS(Registry::instance().find("v33")->prepare(p), std::invalid_argument);  // same shared-memory limit
+          CHECK_THROWS_AS(Registry::instance().find("v35")->prepare(p), std::invalid_argument);
           continue;
         }
         mine = Registry::instance().find("v33")->prepare(p);
+        const Step first = Registry::instance().find("v35")->prepare(p);  // v33 with x's loads first
         const std::size_t bytes = static_cast<std::size_t>(M) * d.N() * lab::dtype_bytes(t);
-        std::vector<unsigned char> a(bytes), b(bytes);
+        std::vector<unsigned char> a(bytes), b(bytes), e(bytes);
         INFO("N=", c.hc.N, " K=", c.hc.K, " M=", M, " ", lab::dtype_name(t), " twin ", c.twin);
         REQUIRE(run_and_check(twin, d, WFormat::int4_sym, M, d.gpu_reference(WFormat::int4_sym, st.s), st.s).pass);
         LABS_CHECK(cudaMemcpy(a.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
         REQUIRE(run_and_check(mine, d, WFormat::int4_sym, M, d.gpu_reference(WFormat::int4_sym, st.s), st.s).pass);
         LABS_CHECK(cudaMemcpy(b.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
+        REQUIRE(run_and_check(first, d, WFormat::int4_sym, M, d.gpu_reference(WFormat::int4_sym, st.s), st.s).pass);
+        LABS_CHECK(cudaMemcpy(e.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
         CHECK(std::memcmp(a.data(), b.data(), bytes) == 0);
+        CHECK(std::memcmp(b.data(), e.data(), bytes) == 0);
       }
     }
 }
