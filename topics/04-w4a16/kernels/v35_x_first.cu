@@ -16,6 +16,13 @@
 /// v26's 2.24: only 4 of 7 chunks go first). A register cost: the batch (16 registers) lives across
 /// the ring fill; if ptxas spills under the 64-register bound, slower.
 ///
+/// MEASURED (run 20261202T155401Z-9049, commit e4ae6cd, beside v26, v31, v33 and cuBLAS; README
+/// section 4): better than predicted. 8b-gate 13.46 us (v33 16.16, v31 15.31; 2.56x cuBLAS bf16,
+/// 84.5% of the read kernel's speed), 8b-down 14.40 (v26 15.71; 2.31x), 8b-o 7.34, 8b-qkv 8.69; faster
+/// than v33 on all nine layers at M = 1 (3-17%) and M = 2 (5-12%). ncu on 8b-gate: 12.00 us against
+/// v33's 14.62 with the same instructions (5.83 M vs 5.90 M); the x stall is gone from the source
+/// view. No spills at 64 registers.
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v31,v33,v35 --dtype bf16 --wfmt int4-sym --m 1,2
 #include <stdexcept>
 
