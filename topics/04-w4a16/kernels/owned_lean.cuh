@@ -75,6 +75,7 @@ __device__ __forceinline__ XFirstBatch x_first_loads(const T* __restrict__ x, in
 template <int kBlockThreads, class T, class Sink>
 __device__ __forceinline__ void stage_x_after(const T* __restrict__ x, std::uint32_t* xs, int M, int K, Sink sink,
                                               const XFirstBatch& first) {
+  static_assert(kBlockThreads % 16 == 0, "a thread's chunk keeps its place in the group only if 16 | kBlockThreads");
   const int G = K / kTileK, chunks = K / 8, total = M * chunks;
   const int row_words = x_row_words(G);
   const int t = static_cast<int>(threadIdx.x);

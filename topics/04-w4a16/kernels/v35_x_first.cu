@@ -1,7 +1,7 @@
 /// @file v35_x_first.cu
 /// v35 — v33 with x's first loads issued before the weight copies (kernels/owned_lean.cuh,
-/// kXFirst): each thread loads its first batch of x chunks (up to 4 x 16 bytes: all of x at
-/// K = 4096 on 4 warps, 4 of 7 chunks at K = 14336 on 8) into registers, then fills its warp's
+/// kXFirst): each thread loads its first batch of x chunks (up to 4 x 16 bytes: at M = 1 all of x
+/// at K = 4096 on 4 warps, 4 of 7 chunks at K = 14336 on 8) into registers, then fills its warp's
 /// ring, then stores and sums the batch and stages the rest as v33 does. Same loads, same layout,
 /// same order of additions: the output is bitwise v33's.
 ///
@@ -12,8 +12,9 @@
 /// +2.24 us in v26 on 8b-down (README section 4).
 ///
 /// PREDICTION (before measuring; bf16, cold, M = 1): the x loads wait for an L2 hit instead of the
-/// queue: 8b-gate 15.3 -> ~14.8 us (most of v31's 0.83 us of staging), 8b-down 15.7 -> ~14.7 (half of
-/// v26's 2.24: only 4 of 7 chunks go first). A register cost: the batch (16 registers) lives across
+/// queue: 8b-gate 15.3 -> ~14.8 us (most of v31's 0.83 us of staging), 8b-down 15.7 -> ~14.7 (about half
+/// of v26's 2.24: only 4 of 7 chunks go first). A register cost: the batch (16 registers for the
+/// data, up to 8 for its rows and groups) lives across
 /// the ring fill; if ptxas spills under the 64-register bound, slower.
 ///
 /// MEASURED (run 20261202T155401Z-9049, commit e4ae6cd, beside v26, v31, v33 and cuBLAS; README
