@@ -1,5 +1,5 @@
 /// @file dispatch.hpp
-/// What a dispatching version (v23, v27, v30, v34) shares: given the versions to try for a problem, the
+/// What a dispatching version (v23, v27, v30, v34, v36) shares: given the versions to try for a problem, the
 /// measured grid's winner first, hand the problem to the first one that accepts it. A version
 /// refuses a problem by throwing std::invalid_argument from prepare (v15, v19 and v26 keep
 /// x[M][K] in shared memory, so a long K at M = 8 does not fit); the next in line takes it.
@@ -74,6 +74,14 @@ inline std::vector<std::string> v27_dispatch_order(const Problem& p) {
 inline std::vector<std::string> v30_dispatch_order(const Problem& p) {
   std::vector<std::string> order = v27_dispatch_order(p);
   if (p.M > 8 && p.K >= 14336 && p.K < 28672 && order.front() == "v24") order.insert(order.begin(), "v29");
+  return order;
+}
+
+/// v34's table (its file has the rule): v30's, with v31 first at M = 1 on K <= 8192 where v30
+/// runs v26. v36 starts from it.
+inline std::vector<std::string> v34_dispatch_order(const Problem& p) {
+  std::vector<std::string> order = v30_dispatch_order(p);
+  if (p.M == 1 && p.K <= 8192 && order.front() == "v26") order.insert(order.begin(), "v31");
   return order;
 }
 

@@ -2,6 +2,7 @@
 /// v34 — v30's table with v31 where v31 measured faster than, or level with, the v26 that v30
 /// runs: at M = 1 on layers with K <= 8192 (G <= 64 groups) that v30 gives v26 (8b-qkv, 8b-o,
 /// 8b-gate, 70b-qkv, and 70b-o, where the two tie, among the nine). No new kernel.
+/// The order lives in kernels/dispatch.hpp (v34_dispatch_order), where v36 starts from it.
 ///
 /// v31 is v26 with 4 warps per block instead of 8 (one wave of 8 blocks per SM where v26 ran 1.7
 /// waves on 8b-gate, half the warps paying the per-warp fixed work). Measured at M = 1 (bf16,
@@ -31,18 +32,8 @@
 #include "kernels/dispatch.hpp"
 
 namespace w4a16 {
-namespace {
-
-std::vector<std::string> dispatch_order(const Problem& p) {
-  std::vector<std::string> order = v30_dispatch_order(p);
-  if (p.M == 1 && p.K <= 8192 && order.front() == "v26") order.insert(order.begin(), "v31");
-  return order;
-}
-
-}  // namespace
-
 LABS_REGISTER_VERSION(Version, (dispatching_version(
                                    "v34", "dispatch: v30's table, with v31's 4-warp blocks at M = 1 on K <= 8192",
-                                   dispatch_order)))
+                                   v34_dispatch_order)))
 
 }  // namespace w4a16

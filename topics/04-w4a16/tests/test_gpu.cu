@@ -416,6 +416,32 @@ TEST_CASE("v34 is v30 but for v31 at M = 1 on K <= 8192 where v30 runs v26") {
   CHECK_MESSAGE(r.pass, r.summary());
 }
 
+TEST_CASE("v36 is v34 but for v35 at M = 1 (but on 70b-gateup) and at M = 2 where v34 runs v26") {
+  const std::vector<PickPair> differ = pick_differences("v36", "v34");
+  for (const PickPair& d : differ) {
+    CAPTURE(d.M);
+    CAPTURE(d.N);
+    CAPTURE(d.K);
+    CHECK(d.mine == "v35");
+    CHECK(d.f == WFormat::int4_sym);
+    CHECK(d.M <= 2);
+    if (d.M == 1) CHECK(d.N < 57344);
+    if (d.M == 2) CHECK(d.base == "v26");
+  }
+  CHECK(differ.size() == 12);  // M = 1: eight layers; M = 2: 8b-qkv, 8b-o, 8b-down, 70b-o
+  CHECK(Registry::instance().find("v36")->picks(shape_only(1, 57344, 8192, WFormat::int4_sym)) == "v15");
+  // The path v36 adds, at full size against the GPU reference: 8b-down, M = 1, through v35.
+  StreamHolder st;
+  DeviceData::Sets sets;
+  sets.int4 = 1;
+  DeviceData d(4096, 14336, lab::DType::bf16, sets, 36, st.s);
+  const Problem p = problem_for(d, 1, WFormat::int4_sym);
+  CHECK(Registry::instance().find("v36")->picks(p) == "v35");
+  const lab::CheckResult r =
+      run_and_check(Registry::instance().find("v36")->prepare(p), d, WFormat::int4_sym, 1, d.gpu_reference(WFormat::int4_sym, st.s), st.s);
+  CHECK_MESSAGE(r.pass, r.summary());
+}
+
 TEST_CASE("v20 ... v22, v24, v25, v28, v29 under the lab's --splits: every split count is correct, and past G they refuse") {
   StreamHolder st;
   const int N = 200, K = 1152;  // 9 groups: splits 1, 2, 4 (gps 5, 5, 3) and 9 all cut K differently
@@ -483,13 +509,13 @@ TEST_CASE("v26 stages x differently from v19, v32 has a deeper ring, but both ad
   }
 }
 
-TEST_CASE("a target shape at full size: v3 ... v35 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3 ... v36 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34", "v35"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34", "v35", "v36"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
