@@ -15,6 +15,11 @@
 /// noise (8b-gate M = 1 ~13.5 us, ~2.5x cuBLAS bf16; 8b-down ~14.4; 8b-o M = 2 ~8.6, ahead of
 /// tinygemm's ~9.8); v34's rows elsewhere.
 ///
+/// MEASURED (run 20261202T160402Z-7dca, commit e1be9db, v34 and cuBLAS in the same run, tinygemm in
+/// the same GPU call): as predicted. 8b-gate M = 1 13.39 us (2.53x cuBLAS bf16, 1.57x tinygemm),
+/// 8b-down 14.53 (2.25x, 1.48x), 8b-o M = 2 8.45 against tinygemm's 9.66 (bands apart); where v36
+/// keeps v34's kernel the rows are within 0.5 us.
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v34,v36,cublas --dtype bf16 --wfmt int4-sym --m 1,2
 #include <string>
 #include <vector>
