@@ -1,5 +1,5 @@
 /// @file v36_dispatch_x_first.cu
-/// v36 — v34's table with v35 where v35 measured faster: at M = 1 on every int4-sym layer but the
+/// v36 — v34's table with v35 where v35 measured clearly faster: at M = 1 on every int4-sym layer but the
 /// widest (N >= 57344, 70b-gateup, where v15's one-wave stream-K stays ahead), and at M = 2 where
 /// v34 runs v26 (8b-qkv, 8b-o, 8b-down, 70b-o among the nine). No new kernel.
 ///
