@@ -107,6 +107,20 @@ lab::CheckResult run_and_check(const Step& step, DeviceData& d, WFormat f, int M
   return check_output(d.download_y(M), ref, M, d.N(), d.dtype());
 }
 
+/// A dispatcher's new path at full size: on an N x K bf16 layer at M, `id` must pick `pick`, and
+/// its output must pass against the GPU fp64 reference.
+void check_dispatch_path(const char* id, int N, int K, int M, std::uint64_t seed, const char* pick) {
+  StreamHolder st;
+  DeviceData::Sets sets;
+  sets.int4 = 1;
+  DeviceData d(N, K, lab::DType::bf16, sets, seed, st.s);
+  const Problem p = problem_for(d, M, WFormat::int4_sym);
+  CHECK(Registry::instance().find(id)->picks(p) == pick);
+  const lab::CheckResult r =
+      run_and_check(Registry::instance().find(id)->prepare(p), d, WFormat::int4_sym, M, d.gpu_reference(WFormat::int4_sym, st.s), st.s);
+  CHECK_MESSAGE(r.pass, r.summary());
+}
+
 Step prepare_any(const std::string& variant, const Problem& p) {
   if (variant == "cublas" || variant == "cublaslt") {
     auto g = std::make_shared<DenseGemm>(variant == "cublas" ? DenseGemm::Library::cublas : DenseGemm::Library::cublaslt, p);
@@ -371,15 +385,7 @@ TEST_CASE("v30 is v27 but for v29 above M = 8 on 14336 <= K < 28672") {
   }
   CHECK(differ.size() == 4);  // 8b-down at M = 9 and 16, both formats
   // The path v30 adds, at full size against the GPU reference: 8b-down, M = 16, through v29.
-  StreamHolder st;
-  DeviceData::Sets sets;
-  sets.int4 = 1;
-  DeviceData d(4096, 14336, lab::DType::bf16, sets, 30, st.s);
-  const Problem p = problem_for(d, 16, WFormat::int4_sym);
-  CHECK(Registry::instance().find("v30")->picks(p) == "v29");
-  const lab::CheckResult r =
-      run_and_check(Registry::instance().find("v30")->prepare(p), d, WFormat::int4_sym, 16, d.gpu_reference(WFormat::int4_sym, st.s), st.s);
-  CHECK_MESSAGE(r.pass, r.summary());
+  check_dispatch_path("v30", 4096, 14336, 16, 30, "v29");
 }
 
 TEST_CASE("v34 is v30 but for v31 at M = 1 on K <= 8192 where v30 runs v26") {
@@ -405,15 +411,7 @@ TEST_CASE("v34 is v30 but for v31 at M = 1 on K <= 8192 where v30 runs v26") {
   }
   CHECK(differ.size() == 5);
   // The path v34 adds, at full size against the GPU reference: 8b-gate, M = 1, through v31.
-  StreamHolder st;
-  DeviceData::Sets sets;
-  sets.int4 = 1;
-  DeviceData d(14336, 4096, lab::DType::bf16, sets, 34, st.s);
-  const Problem p = problem_for(d, 1, WFormat::int4_sym);
-  CHECK(Registry::instance().find("v34")->picks(p) == "v31");
-  const lab::CheckResult r =
-      run_and_check(Registry::instance().find("v34")->prepare(p), d, WFormat::int4_sym, 1, d.gpu_reference(WFormat::int4_sym, st.s), st.s);
-  CHECK_MESSAGE(r.pass, r.summary());
+  check_dispatch_path("v34", 14336, 4096, 1, 34, "v31");
 }
 
 TEST_CASE("v36 is v34 but for v35 at M = 1 (but on 70b-gateup) and at M = 2 where v34 runs v26") {
@@ -431,15 +429,7 @@ TEST_CASE("v36 is v34 but for v35 at M = 1 (but on 70b-gateup) and at M = 2 wher
   CHECK(differ.size() == 12);  // M = 1: eight layers; M = 2: 8b-qkv, 8b-o, 8b-down, 70b-o
   CHECK(Registry::instance().find("v36")->picks(shape_only(1, 57344, 8192, WFormat::int4_sym)) == "v15");
   // The path v36 adds, at full size against the GPU reference: 8b-down, M = 1, through v35.
-  StreamHolder st;
-  DeviceData::Sets sets;
-  sets.int4 = 1;
-  DeviceData d(4096, 14336, lab::DType::bf16, sets, 36, st.s);
-  const Problem p = problem_for(d, 1, WFormat::int4_sym);
-  CHECK(Registry::instance().find("v36")->picks(p) == "v35");
-  const lab::CheckResult r =
-      run_and_check(Registry::instance().find("v36")->prepare(p), d, WFormat::int4_sym, 1, d.gpu_reference(WFormat::int4_sym, st.s), st.s);
-  CHECK_MESSAGE(r.pass, r.summary());
+  check_dispatch_path("v36", 4096, 14336, 1, 36, "v35");
 }
 
 TEST_CASE("v20 ... v22, v24, v25, v28, v29 under the lab's --splits: every split count is correct, and past G they refuse") {
