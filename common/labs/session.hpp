@@ -42,6 +42,10 @@ struct Case {
 #endif
   std::function<CheckResult()> check;               ///< sync, copy back, compare with the oracle
   Json extra;                    ///< merged into the row (e.g. acceptance gates)
+  /// Optional: called with the L2 mode after that mode's timed samples and check, outside the timing; its
+  /// fields are merged into that mode's row. For measurements a kernel makes of itself (a
+  /// probe's clock stamps), which only exist once it has run.
+  std::function<Json(L2Mode)> annotate;
 };
 
 class LabSession {

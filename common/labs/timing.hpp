@@ -55,6 +55,10 @@ TimingResult time_gpu(const std::function<void(cudaStream_t)>& body, const Timin
 
 /// Median time of an empty event pair on `stream`, in ms.
 double event_overhead_ms(cudaStream_t stream, int reps = 200);
+
+/// What time_gpu does before each cold sample (the same flush buffer), for launches made
+/// outside it that must see the same cold L2: e.g. a probe's extra stamped launches.
+void make_l2_cold(cudaStream_t stream);
 #endif
 
 }  // namespace lab

@@ -1,4 +1,4 @@
-// The one kernel in the harness: a read-only sweep over the L2 flush buffer (see l2.hpp).
+// One of the harness's two kernels (probe_check.cu has the other): a read-only sweep over the L2 flush buffer (see l2.hpp).
 #include "labs/gpu.hpp"
 #include "labs/l2.hpp"
 

@@ -287,6 +287,8 @@ std::vector<Json> LabSession::run(const Case& c) {
     }
     Json row = make_row(c, mode, t, merge(chk, after), lc.launches);
     if (lc.graph_launches >= 0) row["graph_launches"] = lc.graph_launches;
+    if (c.annotate)
+      for (auto& [key, value] : c.annotate(mode).items()) row[key] = value;
     const int before = failures_;
     write_row(row);
     if (failures_ == before) rows.push_back(row);

@@ -50,6 +50,12 @@ L2Flusher& flusher() {
   return *f;
 }
 
+}  // namespace
+
+void make_l2_cold(cudaStream_t stream) { flusher().flush(stream); }
+
+namespace {
+
 struct EventPair {
   cudaEvent_t a{}, b{};
   EventPair() {

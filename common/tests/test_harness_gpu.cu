@@ -2,9 +2,12 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 #include "labs/device_buffer.hpp"
 #include "labs/launches.hpp"
+#include "labs/probe_check.hpp"
 #include "labs/session.hpp"
 #include "labs/timing.hpp"
 
@@ -134,4 +137,30 @@ TEST_CASE("a body that synchronizes cannot deadlock the launch gate") {
   CHECK(ok.ms.median < 0.05);  // ~1000 cycles: launch latency is not inside the events
   LABS_CHECK(cudaStreamDestroy(s));
 }
+TEST_CASE("the probes' word sum adds strided runs exactly, and the compare fails on any other total") {
+  cudaStream_t s;
+  LABS_CHECK(cudaStreamCreate(&s));
+  // 3 runs of 40 words, 56 words apart: the 16 words between runs must not count.
+  std::vector<std::uint32_t> host(3 * 56);
+  std::uint32_t runs_sum = 0;
+  for (std::size_t i = 0; i < host.size(); ++i) {
+    host[i] = static_cast<std::uint32_t>(i * 2654435761u);  // wraps: the sum is mod 2^32
+    if (i % 56 < 40) runs_sum += host[i];
+  }
+  DeviceBytes buf(host.size() * 4);
+  buf.upload(host.data(), host.size() * 4);
+  CHECK(device_word_sum(buf.get(), 3, 40 * 4, 56 * 4, s) == runs_sum);
+  std::uint32_t all = 0;
+  for (std::uint32_t v : host) all += v;
+  CHECK(device_word_sum(buf.get(), host.size() * 4, s) == all);
+  DeviceBytes slots(2 * 4);
+  const std::uint32_t two[2] = {runs_sum - 5u, 5u};
+  slots.upload(two, sizeof two);
+  CHECK(compare_word_sums(slots, runs_sum, s).pass);
+  CHECK_FALSE(compare_word_sums(slots, runs_sum + 1u, s).pass);
+  slots.poison(s);
+  CHECK_FALSE(compare_word_sums(slots, runs_sum, s).pass);
+  LABS_CHECK(cudaStreamDestroy(s));
+}
+
 #endif

@@ -24,9 +24,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "labs/check.hpp"
 #include "labs/dtype.hpp"
 #include "labs/gpu.hpp"
 #include "labs/registry.hpp"
+#include "labs/timing.hpp"
 
 namespace decode02 {
 
@@ -136,6 +138,12 @@ struct Runner {
   std::function<void(cudaStream_t)> launch;
   std::shared_ptr<void> workspace;  ///< owns the buffers `launch` points into
   nlohmann::json details = nlohmann::json::object();  ///< e.g. {"splits": 64}, into the row
+
+  // Set by probes only (kernels/probe_v13.cu), empty for every version:
+  std::function<void(cudaStream_t)> poison;              ///< the probe's own output, instead of the fixture's
+  std::function<lab::CheckResult(cudaStream_t)> check;   ///< e.g. a checksum, instead of the oracle
+  std::string oracle;                                    ///< what `check` compares with
+  std::function<nlohmann::json(lab::L2Mode)> annotate;   ///< measured after timing, merged into the row
 };
 #endif
 
@@ -144,6 +152,9 @@ struct DecodeVersion {
   lab::VersionInfo info;
   std::vector<Layout> layouts{Layout::contiguous};
   std::string kernel_regex;  ///< for `ncu -k regex:...`
+  /// A probe (a version's kernel with parts cut out or instrumented, kernels/probe_v13.cu): the
+  /// lab runs it only when --variant names it, never in the default table.
+  bool probe = false;
 #if LABS_GPU
   Runner (*prepare)(const DeviceProblem&) = nullptr;
 #endif

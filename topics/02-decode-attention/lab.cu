@@ -9,6 +9,8 @@
 ///         fastest) and v6, v8, v11, v15 (paged), to keep the full run within a few minutes of GPU time.
 /// --quick: B = 3, S in {1, 7, 4097} with 61 allocated-but-unwritten keys after each
 /// sequence, every version, both dtypes (what ctest runs with --check-only).
+/// Probes (probe-v13-loads, probe-v13-clock: kernels/probe_v13.cu) run only when --variant
+/// names them; their rows say what they checked ("oracle") and, for the clock, carry "clock".
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -111,6 +113,7 @@ void cpu_self_checks(lab::LabSession& session) {
 std::vector<std::string> versions_for(lab::DType dt, const lab::CommonOptions& opt, bool dtype_given) {
   std::vector<std::string> ids;
   for (const auto* v : DecodeRegistry::instance().select(opt.variants)) {
+    if (v->probe && opt.variants.empty()) continue;  // probes run only when named
     const bool subset = dt == lab::DType::f16 && opt.variants.empty() && !dtype_given && !opt.quick;
     if (subset && !kFp16DefaultVersions.count(v->info.id)) continue;
     ids.push_back(v->info.id);
@@ -264,10 +267,15 @@ int main(int argc, char** argv) {
             c.flops = model_flops(problem.shape);
             c.kernel_regex = v->kernel_regex;
             c.run = runner.launch;
-            c.poison = [&fx](cudaStream_t st) { fx.poison_output(st); };
-            c.check = [&fx]() { return fx.check_output(); };
+            c.poison = runner.poison ? runner.poison : [&fx](cudaStream_t st) { fx.poison_output(st); };
+            if (runner.check) {
+              c.check = [check = runner.check, st = session.stream()]() { return check(st); };
+            } else {
+              c.check = [&fx]() { return fx.check_output(); };
+            }
+            c.annotate = runner.annotate;
             c.extra = {{"details", runner.details},
-                       {"oracle", fx.reference_kind()},
+                       {"oracle", runner.check ? runner.oracle : fx.reference_kind()},
                        {"tolerance", {{"ulps", kCheckUlps}, {"atol_scale", "max|ref|"}}}};
             session.run(c);
           }

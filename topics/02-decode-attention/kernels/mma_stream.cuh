@@ -122,6 +122,30 @@ __device__ __forceinline__ void prefetch_tile_l2(const T* kbh, const T* vbh, int
 #endif
 }
 
+/// probe-v13-clock (kernels/probe_v13.cu): the points of a block's life it stamps with the
+/// global timer, in order. Only the kClock instantiation of the kernel below writes them; every
+/// version compiles with kClock = false, where none of this code exists.
+enum ClockPoint : int {
+  kClockEntry = 0,      ///< the kernel's first instruction (thread 0)
+  kClockFirstTile = 1,  ///< warp 0 has finished its first 16-key tile (its K and V have arrived)
+  kClockLoopDone = 2,   ///< warp 0 has finished its last tile
+  kClockMerged = 3,     ///< the 4 warps are merged (the block barrier inside stream_keys is passed)
+  kClockPublished = 4,  ///< the partial is stored and the ticket's answer known (1 split: the output stored)
+  kClockCombined = 5,   ///< the last block of a (sequence, KV head) has stored the output (0 in the others)
+  kClockPoints = 6,
+};
+
+/// Where the kClock kernel writes: [blocks of the grid][kClockPoints] nanoseconds. Set by the
+/// probe's prepare (cudaMemcpyToSymbol), one copy per translation unit.
+static __device__ unsigned long long* g_clock_stamps = nullptr;
+
+__device__ __forceinline__ void clock_stamp(int point) {
+  unsigned long long t;
+  asm volatile("mov.u64 %0, %%globaltimer;\n" : "=l"(t));
+  const unsigned block = (blockIdx.z * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x;
+  g_clock_stamps[block * kClockPoints + point] = t;
+}
+
 /// A thread's place in the block and in its warp's mma fragments (g: row group, t: lane in it),
 /// computed once at the top of a kernel (where v7-v16 always computed them: keeping that order
 /// keeps their compiled code byte-identical to what was measured).
@@ -138,7 +162,7 @@ __device__ __forceinline__ LaneIds lane_ids() {
 /// head), q.K and P.V on tensor cores with an online softmax, and the block's 4 warps are
 /// merged in `scratch` into the (M, L, A) of output dimension threadIdx.x. Ends with every thread's reads of `scratch` issued, not done:
 /// a caller that writes `scratch` again must pass a barrier first.
-template <class T, int kHint, int kPrefetchTiles>
+template <class T, int kHint, int kPrefetchTiles, bool kClock = false>
 __device__ __forceinline__ void stream_keys(LaneIds id, const T* __restrict__ q, int b, int kvh, int Hq, const T* kbh, const T* vbh,
                                             int begin, int end, int n_tiles, float scale_log2, float* scratch, float (&M)[kGqaGroup],
                                             float (&L)[kGqaGroup], float (&A)[kGqaGroup]) {
@@ -251,6 +275,12 @@ __device__ __forceinline__ void stream_keys(LaneIds id, const T* __restrict__ q,
     }
     if (more) v7_load_tile<kHint>(kw, vw, kbh, vbh, k1, end, g, t, policy, false, true);
     k0 = k1;
+    if constexpr (kClock) {
+      if (i == 0 && tid == 0) clock_stamp(kClockFirstTile);
+    }
+  }
+  if constexpr (kClock) {
+    if (tid == 0) clock_stamp(kClockLoopDone);
   }
 
   // ---- Merge the 4 warps (same rule as split_combine.cuh's finish_block) ----
@@ -280,16 +310,22 @@ __device__ __forceinline__ void stream_keys(LaneIds id, const T* __restrict__ q,
 }
 
 /// kPrefetchTiles > 0 (v14): lane 0 of each warp keeps its tiles 1..kPrefetchTiles ahead in
-/// flight to L2 (prefetch_tile_l2); 0 (every other version): no such code.
-template <class T, int kHint, bool kAcqRelTicket, int kCombine = kCombineTwoTrips, int kPrefetchTiles = 0>
+/// flight to L2 (prefetch_tile_l2); 0 (every other version): no such code. kClock: v13 with its
+/// block's ClockPoints stamped (probe-v13-clock); false in every version.
+template <class T, int kHint, bool kAcqRelTicket, int kCombine = kCombineTwoTrips, int kPrefetchTiles = 0,
+          bool kClock = false>
 __global__ void __launch_bounds__(kThreads, 3)
     mma_stream_kernel(const T* __restrict__ q, const T* __restrict__ kc, const T* __restrict__ vc,
                          T* __restrict__ out, int S, int S_alloc, int Hq, int Hkv, SplitArgs sp, float scale_log2) {
   __shared__ __align__(16) float scratch[kV7ScratchFloats];
   __shared__ unsigned s_flag;
+  static_assert(!kClock || (kCombine == kCombineWarpPerHead && kPrefetchTiles == 0), "the clock probe is v13's kernel");
   const int split = blockIdx.x, kvh = blockIdx.y, b = blockIdx.z;
   const LaneIds id = lane_ids();
   const int tid = id.tid, warp = id.warp, lane = id.lane;
+  if constexpr (kClock) {
+    if (tid == 0) clock_stamp(kClockEntry);
+  }
   const int begin = split * sp.keys_per_split;
   const int end = min(S, begin + sp.keys_per_split);
   const int n_tiles = end > begin ? (end - begin + kV7BlockKeys - 1) / kV7BlockKeys : 0;
@@ -299,12 +335,18 @@ __global__ void __launch_bounds__(kThreads, 3)
 
   const int d = tid;  // kThreads == kHeadDim
   float M[kGqaGroup], L[kGqaGroup], A[kGqaGroup];
-  stream_keys<T, kHint, kPrefetchTiles>(id, q, b, kvh, Hq, kbh, vbh, begin, end, n_tiles, scale_log2, scratch, M, L, A);
+  stream_keys<T, kHint, kPrefetchTiles, kClock>(id, q, b, kvh, Hq, kbh, vbh, begin, end, n_tiles, scale_log2, scratch, M, L, A);
+  if constexpr (kClock) {
+    if (tid == 0) clock_stamp(kClockMerged);
+  }
 
   if (sp.splits == 1) {
 #pragma unroll
     for (int h = 0; h < kGqaGroup; ++h)
       out[(static_cast<size_t>(b) * Hq + kvh * kGqaGroup + h) * kHeadDim + d] = Elem<T>::from_float(A[h] / L[h]);
+    if constexpr (kClock) {
+      if (tid == 0) clock_stamp(kClockPublished), clock_stamp(kClockCombined);
+    }
     return;
   }
   if constexpr (kCombine == kCombineCluster) {
@@ -327,6 +369,9 @@ __global__ void __launch_bounds__(kThreads, 3)
     s_flag = finished == static_cast<unsigned>(sp.splits) ? 1u : 0u;
   }
   __syncthreads();
+  if constexpr (kClock) {
+    if (tid == 0) clock_stamp(kClockPublished);
+  }
   if (s_flag == 0u) return;
   if constexpr (!kAcqRelTicket) __threadfence();  // order the last block's reads after every other block's count (acquire)
 
@@ -342,6 +387,9 @@ __global__ void __launch_bounds__(kThreads, 3)
     dst[2] = Elem<T>::from_float(acc.z * inv);
     dst[3] = Elem<T>::from_float(acc.w * inv);
     if (tid == 0) sp.counters[bh] = 0u;  // ready for the next launch
+    if constexpr (kClock) {
+      if (tid == 0) clock_stamp(kClockCombined);
+    }
     return;
   }
   if constexpr (kCombine == kCombineOneTrip) {
@@ -390,12 +438,14 @@ __global__ void __launch_bounds__(kThreads, 3)
   if (tid == 0) sp.counters[bh] = 0u;  // ready for the next launch
 }
 
-template <class T, int kHint, bool kAcqRelTicket, int kCombine, int kPrefetchTiles = 0>
+/// kClock: the probe-v13-clock kernel, launched on the plan of the same kernel without the
+/// clock (its registers, hence its occupancy, may differ; the plan must not).
+template <class T, int kHint, bool kAcqRelTicket, int kCombine, int kPrefetchTiles = 0, bool kClock = false>
 void prepare_typed(const DeviceProblem& p, Runner& r) {
   const Shape s = p.shape;
-  auto kernel = mma_stream_kernel<T, kHint, kAcqRelTicket, kCombine, kPrefetchTiles>;
+  auto kernel = mma_stream_kernel<T, kHint, kAcqRelTicket, kCombine, kPrefetchTiles, kClock>;
   int sms = 0, per_sm = 0;
-  occupancy_of(kernel, 0, &sms, &per_sm);
+  occupancy_of(mma_stream_kernel<T, kHint, kAcqRelTicket, kCombine, kPrefetchTiles>, 0, &sms, &per_sm);
   const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kV7BlockKeys, s.splits);
   auto ws = make_split_workspace(s, plan);
   const SplitArgs sp = ws->args;

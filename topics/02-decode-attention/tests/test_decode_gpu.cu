@@ -120,16 +120,19 @@ TEST_CASE("every version matches the fp64 CPU oracle on odd shapes, both dtypes,
           const DeviceProblem p = fx.problem(layout);
           const Runner r = v.prepare(p);
           CAPTURE(label(v, fx.shape(), layout));
+          // A probe with its own output (probe-v13-loads) brings its own poison and check.
+          auto poison = [&] { r.poison ? r.poison(st.s) : fx.poison_output(st.s); };
+          auto check = [&] { return r.check ? r.check(st.s) : fx.check_output(); };
           // Twice: the split-K counters must come back to zero after every launch.
           for (int rep = 0; rep < 2; ++rep) {
-            fx.poison_output(st.s);
+            poison();
             r.launch(st.s);
-            const lab::CheckResult c = fx.check_output();
+            const lab::CheckResult c = check();
             CHECK_MESSAGE(c.pass, c.summary());
           }
           // Poisoned and not run: the NaN pattern must fail the check.
-          fx.poison_output(st.s);
-          CHECK_FALSE(fx.check_output().pass);
+          poison();
+          CHECK_FALSE(check().pass);
         }
       }
     }
@@ -325,4 +328,59 @@ TEST_CASE("deliberately wrong kernels are rejected by the check") {
     CHECK(past_live.n_nonfinite > 0);
   }
 }
+
+TEST_CASE("probe-v13-loads: its checksum fails when a K or V word it should have read changes after it ran") {
+  Stream st;
+  const DecodeVersion* probe = DecodeRegistry::instance().find("probe-v13-loads");
+  REQUIRE(probe != nullptr);
+  std::string why;
+  if (!lab::runnable_on(probe->info, lab::query_gpu(0), &why)) return;
+  CHECK(probe->probe);
+  for (bool in_v : {false, true}) {
+    DecodeFixture fx(shape_of(2, 4097, 4097 + 61, lab::DType::bf16), st.s);  // a partial last tile, NaN slots after
+    const DeviceProblem p = fx.problem(Layout::contiguous);
+    const Runner r = probe->prepare(p);
+    REQUIRE(r.check);
+    REQUIRE(r.details.value("splits", 0) > 1);
+    r.poison(st.s);
+    r.launch(st.s);
+    REQUIRE(r.check(st.s).pass);
+    // The last live key of sequence 1, KV head 7: read by the probe, so changing one of its words
+    // after the run must break the sum. (An unwritten slot past it must not matter: it is NaN
+    // already and was never added.)
+    const Shape& s = p.shape;
+    const size_t last = ((static_cast<size_t>(1) * s.Hkv + 7) * s.S_alloc + (s.S - 1)) * kHeadDim;
+    auto* base = static_cast<std::uint16_t*>(const_cast<void*>(in_v ? p.v : p.k));
+    LABS_CHECK(cudaMemsetAsync(base + last + 64, 0x3c, 4, st.s));
+    CHECK_FALSE(r.check(st.s).pass);
+  }
+}
+
+TEST_CASE("probe-v13-clock: v13's output, and every block's stamps in order with one combine per (sequence, KV head)") {
+  Stream st;
+  const DecodeVersion* probe = DecodeRegistry::instance().find("probe-v13-clock");
+  REQUIRE(probe != nullptr);
+  std::string why;
+  if (!lab::runnable_on(probe->info, lab::query_gpu(0), &why)) return;
+  for (int S : {4097, 200}) {  // several splits, and one (no combine: every block stores its output)
+    DecodeFixture fx(shape_of(2, S, S + 61, lab::DType::bf16), st.s);
+    const Runner r = probe->prepare(fx.problem(Layout::contiguous));
+    REQUIRE(r.annotate);
+    fx.poison_output(st.s);
+    r.launch(st.s);
+    const lab::CheckResult c = fx.check_output();
+    CHECK_MESSAGE(c.pass, c.summary());
+    const nlohmann::json clock = r.annotate(lab::L2Mode::cold).at("clock");
+    CAPTURE(clock.dump());
+    const int splits = r.details.value("splits", 0);
+    CHECK(clock.at("ordered").get<bool>());
+    CHECK(clock.at("blocks").get<int>() == splits * 8 * 2);
+    CHECK((splits == 1) == (S == 200));
+    CHECK(clock.at("blocks_combined").get<int>() == 8 * 2);  // the last split of each pair, or each block
+    const auto& t = clock.at("us_from_first_entry");
+    CHECK(t.at("combined_last").get<double>() >= t.at("loop_done_last").get<double>());
+    CHECK(t.at("combined_last").get<double>() > 0.0);
+  }
+}
+
 #endif
