@@ -287,8 +287,10 @@ std::vector<Json> LabSession::run(const Case& c) {
     }
     Json row = make_row(c, mode, t, merge(chk, after), lc.launches);
     if (lc.graph_launches >= 0) row["graph_launches"] = lc.graph_launches;
-    if (c.annotate)
-      for (auto& [key, value] : c.annotate(mode).items()) row[key] = value;
+    if (c.annotate) {
+      const Json notes = c.annotate(mode);  // a named object: items() of a temporary would dangle
+      for (auto it = notes.begin(); it != notes.end(); ++it) row[it.key()] = it.value();
+    }
     const int before = failures_;
     write_row(row);
     if (failures_ == before) rows.push_back(row);

@@ -114,6 +114,44 @@ TEST_CASE("the session rejects a version that leaves an element unwritten") {
   session.run(make(true));
   CHECK(session.failures() == 1);
 }
+
+TEST_CASE("the session merges a case's annotate fields into each L2 mode's row") {
+  CommonOptions opt;
+  opt.quick = true;
+  opt.journal = "-";
+  char arg0[] = "test";
+  char* argv[] = {arg0};
+  LabSession session("99-test", opt, 1, argv);
+  REQUIRE(session.has_gpu());
+  const int n = 1000;
+  DeviceBytes out(n * sizeof(float));
+  Case c;
+  c.variant = "annotated";
+  c.workload = {{"n", n}, {"dtype", "fp32"}};
+  c.bytes = n * sizeof(float);
+  c.run = [&](cudaStream_t st) {
+    fill<<<(n + 255) / 256, 256, 0, st>>>(out.as<float>(), n, 3.0f);
+    LABS_CHECK_LAUNCH();
+  };
+  c.poison = [&](cudaStream_t st) { out.poison(st); };
+  c.check = [&] {
+    return check_close(download_as_float(out.get(), n, DType::f32), std::vector<double>(n, 3.0), DType::f32,
+                       tolerance_for(DType::f32));
+  };
+  // A fresh object on every call, as a probe's summary is: the session must copy it, not keep
+  // a view of a temporary (the first version of this merge did, and wrote null).
+  c.annotate = [](L2Mode m) {
+    return Json{{"note", {{"mode", m == L2Mode::cold ? "cold" : "warm"}, {"items", std::vector<int>(64, 7)}}}};
+  };
+  const std::vector<Json> rows = session.run(c);
+  REQUIRE(rows.size() == 2);  // --l2 both
+  for (const Json& row : rows) {
+    REQUIRE(row.contains("note"));
+    CHECK(row["note"]["mode"] == row["l2"]);
+    CHECK(row["note"]["items"].size() == 64);
+    CHECK(row["note"]["items"][63] == 7);
+  }
+}
 #endif
 
 #if LABS_GPU
