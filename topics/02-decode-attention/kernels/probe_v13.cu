@@ -48,14 +48,19 @@ using namespace mma_stream;
 
 inline constexpr int kClockLaunches = 8;  ///< stamped cold launches summarised per row
 
-/// probe-v13-loads: see the file comment. Same launch bounds as v13 (3 blocks per SM).
-template <class T>
+/// probe-v13-loads: see the file comment. Same launch bounds as v13 (3 blocks per SM). kClock:
+/// the twin whose stamps fill the loads probe's "clock" (entry, first tile, last tile, then the
+/// three later points all at the sum's store), launched only by its annotate, never timed.
+template <class T, bool kClock>
 __global__ void __launch_bounds__(kThreads, 3)
     probe_v13_loads_kernel(const T* __restrict__ kc, const T* __restrict__ vc, int S, int S_alloc, int Hkv,
                            int keys_per_split, std::uint32_t* __restrict__ sums) {
   const int split = blockIdx.x, kvh = blockIdx.y, b = blockIdx.z;
   const LaneIds id = lane_ids();
   const int g = id.g, t = id.t;
+  if constexpr (kClock) {
+    if (id.tid == 0) clock_stamp(kClockEntry);
+  }
   const int begin = split * keys_per_split;
   const int end = min(S, begin + keys_per_split);
   const int n_tiles = end > begin ? (end - begin + kV7BlockKeys - 1) / kV7BlockKeys : 0;
@@ -88,11 +93,20 @@ __global__ void __launch_bounds__(kThreads, 3)
     }
     if (more) v7_load_tile<kHintNone>(kw, vw, kbh, vbh, k1, end, g, t, 0, false, true);
     k0 = k1;
+    if constexpr (kClock) {
+      if (i == 0 && id.tid == 0) clock_stamp(kClockFirstTile);
+    }
+  }
+  if constexpr (kClock) {
+    if (id.tid == 0) clock_stamp(kClockLoopDone);
   }
 #pragma unroll
   for (int o = 16; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
   const unsigned block = (blockIdx.z * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x;
   if (id.lane == 0) sums[block * kV7Warps + id.warp] = sum;
+  if constexpr (kClock) {
+    if (id.tid == 0) clock_stamp(kClockMerged), clock_stamp(kClockPublished), clock_stamp(kClockCombined);
+  }
 }
 
 /// v13's plan for this problem: the occupancy of v13's own kernel, not the probe's.
@@ -100,40 +114,6 @@ template <class T>
 SplitPlan v13_plan(const Shape& s, int* sms, int* per_sm) {
   occupancy_of(mma_stream_kernel<T, kHintNone, true, kCombineWarpPerHead>, 0, sms, per_sm);
   return plan_splits(s.B, s.Hkv, s.S, *sms, *per_sm, kV7BlockKeys, s.splits);
-}
-
-Runner prepare_loads(const DeviceProblem& p) {
-  const Shape s = p.shape;
-  validate_unhinted(s, "probe-v13-loads");  // v13 with its default hint (none)
-  Runner r;
-  dispatch_dtype(s.dtype, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    int sms = 0, per_sm = 0;
-    const SplitPlan plan = v13_plan<T>(s, &sms, &per_sm);
-    const unsigned blocks = static_cast<unsigned>(plan.splits) * s.Hkv * s.B;
-    auto sums = std::make_shared<lab::DeviceBytes>(static_cast<size_t>(blocks) * kV7Warps * sizeof(std::uint32_t));
-    r.workspace = sums;
-    r.details = {{"splits", plan.splits}, {"keys_per_split", plan.keys_per_split}, {"blocks_per_sm", per_sm},
-                 {"sms", sms}, {"plan_of", "v13"}, {"cut", "q, math, merge, partials, combine"}};
-    const int keys = plan.keys_per_split, splits = plan.splits;
-    r.launch = [p, s, keys, splits, sums](cudaStream_t stream) {
-      probe_v13_loads_kernel<T><<<dim3(splits, s.Hkv, s.B), kThreads, 0, stream>>>(
-          static_cast<const T*>(p.k), static_cast<const T*>(p.v), s.S, s.S_alloc, s.Hkv, keys,
-          sums->template as<std::uint32_t>());
-      LABS_CHECK_LAUNCH();
-    };
-    r.poison = [sums](cudaStream_t stream) { sums->poison(stream); };
-    r.oracle = "checksum of the live K and V bytes";
-    r.check = [p, s, sums](cudaStream_t stream) {
-      const size_t run = static_cast<size_t>(s.S) * kHeadDim * sizeof(T);
-      const size_t stride = static_cast<size_t>(s.S_alloc) * kHeadDim * sizeof(T);
-      const size_t runs = static_cast<size_t>(s.B) * s.Hkv;
-      const std::uint32_t expected = lab::device_word_sum(p.k, runs, run, stride, stream) +
-                                     lab::device_word_sum(p.v, runs, run, stride, stream);
-      return lab::compare_word_sums(*sums, expected, stream);
-    };
-  });
-  return r;
 }
 
 /// The row's "clock" field from `launches` stamped launches of `blocks` blocks each
@@ -149,7 +129,7 @@ nlohmann::json summarise_clock(const std::vector<unsigned long long>& stamps, in
     std::sort(v.begin(), v.end());
     return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
   };
-  std::vector<std::vector<double>> fig(12);
+  std::vector<std::vector<double>> fig(14);
   bool ordered = true;
   int combined_blocks = -1;
   unsigned long long tick = ~0ull;
@@ -199,6 +179,8 @@ nlohmann::json summarise_clock(const std::vector<unsigned long long>& stamps, in
     fig[9].push_back(median(combine));
     fig[10].push_back(span);
     fig[11].push_back(span - last_loop);
+    fig[12].push_back(pct(loop_done, 0.9));
+    fig[13].push_back(pct(first, 0.9));
   }
   auto r3 = [](double v) { return std::round(v * 1000.0) / 1000.0; };
   return {{"launches", launches},
@@ -211,16 +193,95 @@ nlohmann::json summarise_clock(const std::vector<unsigned long long>& stamps, in
            {{"entry_p50", r3(median(fig[0]))},
             {"entry_last", r3(median(fig[1]))},
             {"loop_done_p50", r3(median(fig[3]))},
+            {"loop_done_p90", r3(median(fig[12]))},
             {"loop_done_last", r3(median(fig[4]))},
             {"merged_last", r3(median(fig[6]))},
             {"published_last", r3(median(fig[8]))},
             {"combined_last", r3(median(fig[10]))}}},
           {"us_per_block_p50",
            {{"first_tile", r3(median(fig[2]))},
+           {"first_tile_p90", r3(median(fig[13]))},
             {"merge", r3(median(fig[5]))},
             {"publish", r3(median(fig[7]))},
             {"combine", r3(median(fig[9]))}}},
           {"tail_after_last_loop_us", r3(median(fig[11]))}};
+}
+
+/// Device memory for one launch's stamps ([blocks][kClockPoints]), pointed to by g_clock_stamps.
+std::shared_ptr<lab::DeviceBytes> make_stamps(int blocks) {
+  auto stamps = std::make_shared<lab::DeviceBytes>(static_cast<size_t>(blocks) * kClockPoints * sizeof(unsigned long long));
+  unsigned long long* dst = stamps->as<unsigned long long>();
+  LABS_CHECK(cudaMemcpyToSymbol(g_clock_stamps, &dst, sizeof dst));
+  return stamps;
+}
+
+/// A probe's annotate: kClockLaunches launches of `stamped` (a kernel that writes `stamps`), each
+/// after zeroing the stamps and, in cold mode, the timing's own L2 flush; their summary is the
+/// row's "clock".
+std::function<nlohmann::json(lab::L2Mode)> clock_annotate(std::function<void(cudaStream_t)> stamped,
+                                                          std::shared_ptr<lab::DeviceBytes> stamps, int blocks,
+                                                          int pairs) {
+  return [stamped, stamps, blocks, pairs](lab::L2Mode mode) {
+    unsigned long long* dst = stamps->as<unsigned long long>();
+    LABS_CHECK(cudaMemcpyToSymbol(g_clock_stamps, &dst, sizeof dst));  // another probe may have moved it
+    cudaStream_t stream = nullptr;
+    LABS_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+    const size_t words = stamps->bytes() / sizeof(unsigned long long);
+    std::vector<unsigned long long> host(words * kClockLaunches);
+    for (int l = 0; l < kClockLaunches; ++l) {
+      LABS_CHECK(cudaMemsetAsync(stamps->get(), 0, stamps->bytes(), stream));
+      if (mode == lab::L2Mode::cold) lab::make_l2_cold(stream);
+      stamped(stream);
+      LABS_CHECK(cudaMemcpyAsync(host.data() + l * words, stamps->get(), stamps->bytes(), cudaMemcpyDeviceToHost, stream));
+      LABS_CHECK(cudaStreamSynchronize(stream));
+    }
+    LABS_CHECK(cudaStreamDestroy(stream));
+    return nlohmann::json{{"clock", summarise_clock(host, kClockLaunches, blocks, pairs)}};
+  };
+}
+
+Runner prepare_loads(const DeviceProblem& p) {
+  const Shape s = p.shape;
+  validate_unhinted(s, "probe-v13-loads");  // v13 with its default hint (none)
+  Runner r;
+  dispatch_dtype(s.dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    int sms = 0, per_sm = 0;
+    const SplitPlan plan = v13_plan<T>(s, &sms, &per_sm);
+    const unsigned blocks = static_cast<unsigned>(plan.splits) * s.Hkv * s.B;
+    auto sums = std::make_shared<lab::DeviceBytes>(static_cast<size_t>(blocks) * kV7Warps * sizeof(std::uint32_t));
+    r.details = {{"splits", plan.splits}, {"keys_per_split", plan.keys_per_split}, {"blocks_per_sm", per_sm},
+                 {"sms", sms}, {"plan_of", "v13"}, {"cut", "q, math, merge, partials, combine"}};
+    const int keys = plan.keys_per_split, splits = plan.splits;
+    r.launch = [p, s, keys, splits, sums](cudaStream_t stream) {
+      probe_v13_loads_kernel<T, false><<<dim3(splits, s.Hkv, s.B), kThreads, 0, stream>>>(
+          static_cast<const T*>(p.k), static_cast<const T*>(p.v), s.S, s.S_alloc, s.Hkv, keys,
+          sums->template as<std::uint32_t>());
+      LABS_CHECK_LAUNCH();
+    };
+    auto stamps = make_stamps(static_cast<int>(blocks));
+    r.workspace = std::make_shared<std::pair<std::shared_ptr<void>, std::shared_ptr<lab::DeviceBytes>>>(sums, stamps);
+    r.details["clock_points"] = "entry, first_tile, loop_done; merged = published = combined = the sum's store";
+    r.annotate = clock_annotate(
+        [p, s, keys, splits, sums](cudaStream_t stream) {
+          probe_v13_loads_kernel<T, true><<<dim3(splits, s.Hkv, s.B), kThreads, 0, stream>>>(
+              static_cast<const T*>(p.k), static_cast<const T*>(p.v), s.S, s.S_alloc, s.Hkv, keys,
+              sums->template as<std::uint32_t>());
+          LABS_CHECK_LAUNCH();
+        },
+        stamps, static_cast<int>(blocks), s.B * s.Hkv);
+    r.poison = [sums](cudaStream_t stream) { sums->poison(stream); };
+    r.oracle = "checksum of the live K and V bytes";
+    r.check = [p, s, sums](cudaStream_t stream) {
+      const size_t run = static_cast<size_t>(s.S) * kHeadDim * sizeof(T);
+      const size_t stride = static_cast<size_t>(s.S_alloc) * kHeadDim * sizeof(T);
+      const size_t runs = static_cast<size_t>(s.B) * s.Hkv;
+      const std::uint32_t expected = lab::device_word_sum(p.k, runs, run, stride, stream) +
+                                     lab::device_word_sum(p.v, runs, run, stride, stream);
+      return lab::compare_word_sums(*sums, expected, stream);
+    };
+  });
+  return r;
 }
 
 Runner prepare_clock(const DeviceProblem& p) {
@@ -231,33 +292,12 @@ Runner prepare_clock(const DeviceProblem& p) {
     using T = typename decltype(tag)::type;
     prepare_typed<T, kHintNone, true, kCombineWarpPerHead, 0, true>(p, r);
   });
-  const int splits = r.details.value("splits", 1);
-  const int blocks = splits * s.Hkv * s.B;
-  const size_t one = static_cast<size_t>(blocks) * kClockPoints * sizeof(unsigned long long);
-  auto stamps = std::make_shared<lab::DeviceBytes>(one);
-  unsigned long long* dst = stamps->as<unsigned long long>();
-  LABS_CHECK(cudaMemcpyToSymbol(g_clock_stamps, &dst, sizeof dst));
+  const int blocks = r.details.value("splits", 1) * s.Hkv * s.B;
+  auto stamps = make_stamps(blocks);  // the timed launches stamp too
   r.details["plan_of"] = "v13";
   r.details["clock_points"] = "entry, first_tile, loop_done, merged, published, combined";
-  const auto workspace = r.workspace;
-  r.workspace = std::make_shared<std::pair<std::shared_ptr<void>, std::shared_ptr<lab::DeviceBytes>>>(workspace, stamps);
-  const auto launch = r.launch;
-  const int pairs = s.B * s.Hkv;
-  r.annotate = [launch, stamps, blocks, one, pairs](lab::L2Mode mode) {
-    cudaStream_t stream = nullptr;
-    LABS_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-    std::vector<unsigned long long> host(one / sizeof(unsigned long long) * kClockLaunches);
-    for (int l = 0; l < kClockLaunches; ++l) {
-      LABS_CHECK(cudaMemsetAsync(stamps->get(), 0, one, stream));
-      if (mode == lab::L2Mode::cold) lab::make_l2_cold(stream);
-      launch(stream);
-      LABS_CHECK(cudaMemcpyAsync(host.data() + l * (one / sizeof(unsigned long long)), stamps->get(), one,
-                                 cudaMemcpyDeviceToHost, stream));
-      LABS_CHECK(cudaStreamSynchronize(stream));
-    }
-    LABS_CHECK(cudaStreamDestroy(stream));
-    return nlohmann::json{{"clock", summarise_clock(host, kClockLaunches, blocks, pairs)}};
-  };
+  r.workspace = std::make_shared<std::pair<std::shared_ptr<void>, std::shared_ptr<lab::DeviceBytes>>>(r.workspace, stamps);
+  r.annotate = clock_annotate(r.launch, stamps, blocks, s.B * s.Hkv);
   return r;
 }
 

@@ -329,7 +329,7 @@ TEST_CASE("deliberately wrong kernels are rejected by the check") {
   }
 }
 
-TEST_CASE("probe-v13-loads: its checksum fails when a K or V word it should have read changes after it ran") {
+TEST_CASE("probe-v13-loads: its checksum fails when a K or V word it should have read changes after it ran; its clock is ordered") {
   Stream st;
   const DecodeVersion* probe = DecodeRegistry::instance().find("probe-v13-loads");
   REQUIRE(probe != nullptr);
@@ -344,6 +344,14 @@ TEST_CASE("probe-v13-loads: its checksum fails when a K or V word it should have
     REQUIRE(r.details.value("splits", 0) > 1);
     r.poison(st.s);
     r.launch(st.s);
+    REQUIRE(r.check(st.s).pass);
+    // Its clock (a stamped twin of the same kernel): every block's points in order, and the
+    // twin's sums pass the same check.
+    r.poison(st.s);
+    const nlohmann::json clock = r.annotate(lab::L2Mode::cold).at("clock");
+    CAPTURE(clock.dump());
+    CHECK(clock.at("ordered").get<bool>());
+    CHECK(clock.at("blocks_combined").get<int>() == clock.at("blocks").get<int>());
     REQUIRE(r.check(st.s).pass);
     // The last live key of sequence 1, KV head 7: read by the probe, so changing one of its words
     // after the run must break the sum. (An unwritten slot past it must not matter: it is NaN
