@@ -139,7 +139,7 @@ struct Runner {
   std::shared_ptr<void> workspace;  ///< owns the buffers `launch` points into
   nlohmann::json details = nlohmann::json::object();  ///< e.g. {"splits": 64}, into the row
 
-  // Set by probes only (kernels/probe_v13.cu), empty for every version:
+  // Set by probes only (kernels/probes.cu), empty for every version:
   std::function<void(cudaStream_t)> poison;              ///< the probe's own output, instead of the fixture's
   std::function<lab::CheckResult(cudaStream_t)> check;   ///< e.g. a checksum, instead of the oracle
   std::string oracle;                                    ///< what `check` compares with
@@ -152,7 +152,7 @@ struct DecodeVersion {
   lab::VersionInfo info;
   std::vector<Layout> layouts{Layout::contiguous};
   std::string kernel_regex;  ///< for `ncu -k regex:...`
-  /// A probe (a version's kernel with parts cut out or instrumented, kernels/probe_v13.cu): the
+  /// A probe (a version's kernel with parts cut out or instrumented, kernels/probes.cu): the
   /// lab runs it only when --variant names it, never in the default table.
   bool probe = false;
 #if LABS_GPU

@@ -122,7 +122,7 @@ __device__ __forceinline__ void prefetch_tile_l2(const T* kbh, const T* vbh, int
 #endif
 }
 
-/// probe-v13-clock (kernels/probe_v13.cu): the points of a block's life it stamps with the
+/// probe-v13-clock (kernels/probes.cu): the points of a block's life it stamps with the
 /// global timer, in order. Only the kClock instantiation of the kernel below writes them; every
 /// version compiles with kClock = false, where none of this code exists.
 enum ClockPoint : int {
@@ -157,6 +157,55 @@ __device__ __forceinline__ LaneIds lane_ids() {
   return LaneIds{tid, warp, lane, g, t};
 }
 
+/// q of head g (lanes g < 4; zeros in the others), this lane's 4 chunks in the permuted order
+/// K uses; raw bits.
+template <class T>
+__device__ __forceinline__ void load_q(const T* __restrict__ q, int b, int kvh, int Hq, int g, int t,
+                                       std::uint32_t (&qw)[16]) {
+  if (g < kGqaGroup) {
+    const T* qrow = q + (static_cast<size_t>(b) * Hq + kvh * kGqaGroup + g) * kHeadDim + t * 8;
+#pragma unroll
+    for (int u = 0; u < 4; ++u) {
+      const uint4 x = load16(qrow + u * 32);
+      qw[4 * u + 0] = x.x, qw[4 * u + 1] = x.y, qw[4 * u + 2] = x.z, qw[4 * u + 3] = x.w;
+    }
+  } else {
+#pragma unroll
+    for (int i = 0; i < 16; ++i) qw[i] = 0u;
+  }
+}
+
+/// The end of the stream: warp `id.warp`'s head-g (m, l) and O fragments merged with the other
+/// warps' in `scratch` (same rule as split_combine.cuh's finish_block) into the (M, L, A) of
+/// output dimension threadIdx.x. Ends with every thread's reads of `scratch` issued, not done.
+__device__ __forceinline__ void merge_warps(LaneIds id, float m, float l, const float (&o)[8][4], float* scratch,
+                                            float (&M)[kGqaGroup], float (&L)[kGqaGroup], float (&A)[kGqaGroup]) {
+  const int tid = id.tid, warp = id.warp, g = id.g, t = id.t;
+  float* s_acc = scratch;                               // [warps][G][D]
+  float* s_m = scratch + kV7AccFloats;                  // [warps][G]
+  float* s_l = s_m + kV7Warps * kGqaGroup;              // [warps][G]
+  l += __shfl_xor_sync(0xffffffffu, l, 1);
+  l += __shfl_xor_sync(0xffffffffu, l, 2);
+  if (t == 0 && g < kGqaGroup) {
+    s_m[warp * kGqaGroup + g] = m;
+    s_l[warp * kGqaGroup + g] = l;
+  }
+  if (t < 2) {
+#pragma unroll
+    for (int i2 = 0; i2 < 8; ++i2) {
+      const int d = 64 * (i2 / 4) + 8 * g + 2 * (i2 % 4);
+      float* h0 = s_acc + (warp * kGqaGroup + 2 * t) * kHeadDim + d;
+      float* h1 = h0 + kHeadDim;
+      *reinterpret_cast<float2*>(h0) = make_float2(o[i2][0], o[i2][2]);
+      *reinterpret_cast<float2*>(h1) = make_float2(o[i2][1], o[i2][3]);
+    }
+  }
+  __syncthreads();
+
+  const int d = tid;  // kThreads == kHeadDim
+  merge_partials<kV7Warps>(s_m, s_l, s_acc, d, M, L, A);
+}
+
 /// The body every version of this file shares: warp w streams the 16-key tiles begin + 16 w,
 /// + 64, ... below `end` (n_tiles block iterations) for the 4 query heads of one (sequence, KV
 /// head), q.K and P.V on tensor cores with an online softmax, and the block's 4 warps are
@@ -171,19 +220,8 @@ __device__ __forceinline__ void stream_keys(LaneIds id, const T* __restrict__ q,
   if constexpr (kHint == kHintBundle || kHint == kHintEvictFirstOnly)
     asm("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;\n" : "=l"(policy));
 
-  // q of head g (lanes g < 4), this lane's 4 chunks in the permuted order K uses; raw bits.
   std::uint32_t qw[16];
-  if (g < kGqaGroup) {
-    const T* qrow = q + (static_cast<size_t>(b) * Hq + kvh * kGqaGroup + g) * kHeadDim + t * 8;
-#pragma unroll
-    for (int u = 0; u < 4; ++u) {
-      const uint4 x = load16(qrow + u * 32);
-      qw[4 * u + 0] = x.x, qw[4 * u + 1] = x.y, qw[4 * u + 2] = x.z, qw[4 * u + 3] = x.w;
-    }
-  } else {
-#pragma unroll
-    for (int i = 0; i < 16; ++i) qw[i] = 0u;
-  }
+  load_q(q, b, kvh, Hq, g, t, qw);
 
   float o[8][4];  // O^T fragments of the 8 m-tiles (16 dims each)
 #pragma unroll
@@ -283,38 +321,141 @@ __device__ __forceinline__ void stream_keys(LaneIds id, const T* __restrict__ q,
     if (tid == 0) clock_stamp(kClockLoopDone);
   }
 
-  // ---- Merge the 4 warps (same rule as split_combine.cuh's finish_block) ----
-  float* s_acc = scratch;                               // [warps][G][D]
-  float* s_m = scratch + kV7AccFloats;                  // [warps][G]
-  float* s_l = s_m + kV7Warps * kGqaGroup;              // [warps][G]
-  l += __shfl_xor_sync(0xffffffffu, l, 1);
-  l += __shfl_xor_sync(0xffffffffu, l, 2);
-  if (t == 0 && g < kGqaGroup) {
-    s_m[warp * kGqaGroup + g] = m;
-    s_l[warp * kGqaGroup + g] = l;
+  merge_warps(id, m, l, o, scratch, M, L, A);
+}
+
+/// v19's copy of the loop body of stream_keys, in two parts: q.K of one 16-key warp tile.
+/// stream_keys keeps its own inline copy on purpose: calling these from it changed the SASS of
+/// v7, v9 and v10 (their .text hashes, checked with nvcc 13.0), which the journal measured.
+template <class T>
+__device__ __forceinline__ void tile_scores(const std::uint32_t (&qw)[16], const std::uint32_t (&kw)[2][16],
+                                            float (&sc)[2][4]) {
+  // q.K: two 8-key tiles, 8 k-steps each.
+#pragma unroll
+  for (int p = 0; p < 2; ++p) {
+    sc[p][0] = sc[p][1] = sc[p][2] = sc[p][3] = 0.f;
+#pragma unroll
+    for (int u = 0; u < 4; ++u)
+#pragma unroll
+      for (int w = 0; w < 2; ++w)
+        TileMma<T>::mma(sc[p], qw[4 * u + 2 * w], 0u, qw[4 * u + 2 * w + 1], 0u, kw[p][4 * u + 2 * w],
+                      kw[p][4 * u + 2 * w + 1]);
   }
-  if (t < 2) {
+}
+
+/// The rest of one warp tile: head g's online-softmax update of (m, l) and of the O fragments
+/// from the tile's scores, then P.V on the tile's V. `full`: every key of the tile is below `end`.
+template <class T>
+__device__ __forceinline__ void tile_update(const float (&sc)[2][4], const std::uint32_t (&vw)[4][8], int k0, int end,
+                                            bool full, int g, int t, float scale_log2, float& m, float& l,
+                                            float (&o)[8][4]) {
+
+  // Online softmax for head g. sc[p][e] is key k0 + 4t + 2p + e; rows g >= 4 are not heads.
+  float s[2][2];
+  float tile_max = -INFINITY;
+#pragma unroll
+  for (int p = 0; p < 2; ++p)
+#pragma unroll
+    for (int e = 0; e < 2; ++e) {
+      const bool live = g < kGqaGroup && (full || k0 + 4 * t + 2 * p + e < end);
+      s[p][e] = live ? sc[p][e] * scale_log2 : -INFINITY;
+      tile_max = fmaxf(tile_max, s[p][e]);
+    }
+  tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
+  tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
+  const float m_new = fmaxf(m, tile_max);
+  // A head that has seen only masked keys keeps m = -inf; subtracting 0 instead keeps every
+  // exponent -inf (weight 0), never NaN. When m does not grow, corr is exactly 1.
+  const float m_use = m_new == -INFINITY ? 0.f : m_new;
+  const float corr = exp2f(m - m_use);
+  float pr[2][2];
+#pragma unroll
+  for (int p = 0; p < 2; ++p)
+#pragma unroll
+    for (int e = 0; e < 2; ++e) pr[p][e] = exp2f(s[p][e] - m_use);
+  const std::uint32_t pb0 = TileMma<T>::pack(pr[0][0], pr[0][1]);  // keys 4t, 4t+1
+  const std::uint32_t pb1 = TileMma<T>::pack(pr[1][0], pr[1][1]);  // keys 4t+2, 4t+3
+  l = l * corr + ((pr[0][0] + pr[0][1]) + (pr[1][0] + pr[1][1]));
+  const bool grew = m_new > m;
+  m = m_new;
+  if (__any_sync(0xffffffffu, grew)) {
+    // Lane (g', t') holds O for heads 2t' and 2t'+1; head h's corr lives in lanes 4h..4h+3.
+    const float c_lo = __shfl_sync(0xffffffffu, corr, 8 * t);
+    const float c_hi = __shfl_sync(0xffffffffu, corr, 8 * t + 4);
 #pragma unroll
     for (int i2 = 0; i2 < 8; ++i2) {
-      const int d = 64 * (i2 / 4) + 8 * g + 2 * (i2 % 4);
-      float* h0 = s_acc + (warp * kGqaGroup + 2 * t) * kHeadDim + d;
-      float* h1 = h0 + kHeadDim;
-      *reinterpret_cast<float2*>(h0) = make_float2(o[i2][0], o[i2][2]);
-      *reinterpret_cast<float2*>(h1) = make_float2(o[i2][1], o[i2][3]);
+      o[i2][0] *= c_lo;
+      o[i2][1] *= c_hi;
+      o[i2][2] *= c_lo;
+      o[i2][3] *= c_hi;
     }
   }
-  __syncthreads();
 
-  const int d = tid;  // kThreads == kHeadDim
-  merge_partials<kV7Warps>(s_m, s_l, s_acc, d, M, L, A);
+  // P.V: 8 m-tiles of 16 dims; A = V^T built by pairing keys (4t, 4t+1) and (4t+2, 4t+3).
+#pragma unroll
+  for (int i2 = 0; i2 < 8; ++i2) {
+    const std::uint32_t a0 = __byte_perm(vw[0][i2], vw[1][i2], 0x5410);
+    const std::uint32_t a1 = __byte_perm(vw[0][i2], vw[1][i2], 0x7632);
+    const std::uint32_t a2 = __byte_perm(vw[2][i2], vw[3][i2], 0x5410);
+    const std::uint32_t a3 = __byte_perm(vw[2][i2], vw[3][i2], 0x7632);
+    TileMma<T>::mma(o[i2], a0, a1, a2, a3, pb0, pb1);
+  }
+}
+
+/// v19: stream_keys with two 16-key tiles in flight per warp instead of one. Warp w owns the
+/// tiles begin + 16 w + 64 i as before; tiles i and i + 1 live in two register sets (a, b), and
+/// the registers of tile i are reloaded with tile i + 2 as soon as each half is used (K after
+/// q.K, V after P.V), so while tile i is computed tile i + 1 is in flight or landed. Same
+/// arithmetic in the same order as stream_keys: the output is bitwise v13's. 64 more registers
+/// per thread: 2 blocks per SM (the plan asks for 2 anyway).
+template <class T, bool kClock = false>
+__device__ __forceinline__ void stream_keys_two(LaneIds id, const T* __restrict__ q, int b, int kvh, int Hq,
+                                                const T* kbh, const T* vbh, int begin, int end, int n_tiles,
+                                                float scale_log2, float* scratch, float (&M)[kGqaGroup],
+                                                float (&L)[kGqaGroup], float (&A)[kGqaGroup]) {
+  const int warp = id.warp, g = id.g, t = id.t;
+  std::uint32_t qw[16];
+  load_q(q, b, kvh, Hq, g, t, qw);
+  float o[8][4];
+#pragma unroll
+  for (int i = 0; i < 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.f;
+  float m = -INFINITY, l = 0.f;
+
+  std::uint32_t ka[2][16], va[4][8], kb[2][16], vb[4][8];
+  int k0 = begin + warp * kV7WarpKeys;  // tile i's first key, i even
+  if (n_tiles > 0) v7_load_tile<kHintNone>(ka, va, kbh, vbh, k0, end, g, t, 0, true, true);
+  if (n_tiles > 1) v7_load_tile<kHintNone>(kb, vb, kbh, vbh, k0 + kV7BlockKeys, end, g, t, 0, true, true);
+  // One tile at key kt in (kw, vw); `more`: tile + 2 exists and goes into the same registers.
+  auto one_tile = [&](std::uint32_t (&kw)[2][16], std::uint32_t (&vw)[4][8], int kt, bool more) {
+    const bool full = kt + kV7WarpKeys <= end;
+    const int kn = kt + 2 * kV7BlockKeys;
+    float sc[2][4];
+    tile_scores<T>(qw, kw, sc);
+    if (more) v7_load_tile<kHintNone>(kw, vw, kbh, vbh, kn, end, g, t, 0, true, false);
+    tile_update<T>(sc, vw, kt, end, full, g, t, scale_log2, m, l, o);
+    if (more) v7_load_tile<kHintNone>(kw, vw, kbh, vbh, kn, end, g, t, 0, false, true);
+  };
+  for (int i = 0; i < n_tiles; i += 2) {
+    one_tile(ka, va, k0, i + 2 < n_tiles);
+    if constexpr (kClock) {
+      if (i == 0 && id.tid == 0) clock_stamp(kClockFirstTile);
+    }
+    if (i + 1 < n_tiles) one_tile(kb, vb, k0 + kV7BlockKeys, i + 3 < n_tiles);
+    k0 += 2 * kV7BlockKeys;
+  }
+  if constexpr (kClock) {
+    if (id.tid == 0) clock_stamp(kClockLoopDone);
+  }
+  merge_warps(id, m, l, o, scratch, M, L, A);
 }
 
 /// kPrefetchTiles > 0 (v14): lane 0 of each warp keeps its tiles 1..kPrefetchTiles ahead in
 /// flight to L2 (prefetch_tile_l2); 0 (every other version): no such code. kClock: v13 with its
-/// block's ClockPoints stamped (probe-v13-clock); false in every version.
+/// block's ClockPoints stamped (probe-v13-clock, probe-v19-clock); false in every version.
+/// kTwoTiles (v19): stream_keys_two, two tiles in flight per warp, 2 blocks per SM.
 template <class T, int kHint, bool kAcqRelTicket, int kCombine = kCombineTwoTrips, int kPrefetchTiles = 0,
-          bool kClock = false>
-__global__ void __launch_bounds__(kThreads, 3)
+          bool kClock = false, bool kTwoTiles = false>
+__global__ void __launch_bounds__(kThreads, kTwoTiles ? 2 : 3)
     mma_stream_kernel(const T* __restrict__ q, const T* __restrict__ kc, const T* __restrict__ vc,
                          T* __restrict__ out, int S, int S_alloc, int Hq, int Hkv, SplitArgs sp, float scale_log2) {
   __shared__ __align__(16) float scratch[kV7ScratchFloats];
@@ -335,7 +476,12 @@ __global__ void __launch_bounds__(kThreads, 3)
 
   const int d = tid;  // kThreads == kHeadDim
   float M[kGqaGroup], L[kGqaGroup], A[kGqaGroup];
-  stream_keys<T, kHint, kPrefetchTiles, kClock>(id, q, b, kvh, Hq, kbh, vbh, begin, end, n_tiles, scale_log2, scratch, M, L, A);
+  if constexpr (kTwoTiles) {
+    static_assert(kHint == kHintNone && kPrefetchTiles == 0 && kCombine == kCombineWarpPerHead, "v19 is v13 with two tiles");
+    stream_keys_two<T, kClock>(id, q, b, kvh, Hq, kbh, vbh, begin, end, n_tiles, scale_log2, scratch, M, L, A);
+  } else {
+    stream_keys<T, kHint, kPrefetchTiles, kClock>(id, q, b, kvh, Hq, kbh, vbh, begin, end, n_tiles, scale_log2, scratch, M, L, A);
+  }
   if constexpr (kClock) {
     if (tid == 0) clock_stamp(kClockMerged);
   }
@@ -438,14 +584,16 @@ __global__ void __launch_bounds__(kThreads, 3)
   if (tid == 0) sp.counters[bh] = 0u;  // ready for the next launch
 }
 
-/// kClock: the probe-v13-clock kernel, launched on the plan of the same kernel without the
-/// clock (its registers, hence its occupancy, may differ; the plan must not).
-template <class T, int kHint, bool kAcqRelTicket, int kCombine, int kPrefetchTiles = 0, bool kClock = false>
+/// kClock: a clock probe's kernel, launched on the plan of the same kernel without the clock
+/// (its registers, hence its occupancy, may differ; the plan must not).
+template <class T, int kHint, bool kAcqRelTicket, int kCombine, int kPrefetchTiles = 0, bool kClock = false,
+          bool kTwoTiles = false>
 void prepare_typed(const DeviceProblem& p, Runner& r) {
   const Shape s = p.shape;
-  auto kernel = mma_stream_kernel<T, kHint, kAcqRelTicket, kCombine, kPrefetchTiles, kClock>;
+  auto kernel = mma_stream_kernel<T, kHint, kAcqRelTicket, kCombine, kPrefetchTiles, kClock, kTwoTiles>;
   int sms = 0, per_sm = 0;
-  occupancy_of(mma_stream_kernel<T, kHint, kAcqRelTicket, kCombine, kPrefetchTiles>, 0, &sms, &per_sm);
+  occupancy_of(mma_stream_kernel<T, kHint, kAcqRelTicket, kCombine, kPrefetchTiles, false, kTwoTiles>, 0, &sms,
+               &per_sm);
   const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kV7BlockKeys, s.splits);
   auto ws = make_split_workspace(s, plan);
   const SplitArgs sp = ws->args;
@@ -533,6 +681,22 @@ inline void validate_unhinted(const Shape& s, const char* name) {
   if (s.group() != kGqaGroup) throw std::invalid_argument(std::string(name) + " is written for 4 query heads per KV head");
   if (l2_hint(kHintNone) != kHintNone)
     throw std::invalid_argument(std::string(name) + " has no cache-hint variants: unset DECODE02_V7_L2_HINT");
+}
+#endif
+
+#if defined(LABS_BACKEND_CUDA)
+/// v19: v13's kernel (no cache hint, acq_rel ticket, warp-per-head combine) with
+/// stream_keys_two, two tiles in flight per warp. kClock: probe-v19-clock.
+template <bool kClock = false>
+Runner prepare_two_tiles(const DeviceProblem& p, const char* name) {
+  validate_unhinted(p.shape, name);
+  Runner r;
+  dispatch_dtype(p.shape.dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    prepare_typed<T, kHintNone, true, kCombineWarpPerHead, 0, kClock, true>(p, r);
+  });
+  r.details["tiles_in_flight_per_warp"] = 2;
+  return r;
 }
 #endif
 

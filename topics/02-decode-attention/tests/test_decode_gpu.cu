@@ -162,7 +162,7 @@ TEST_CASE("the GPU reference agrees with the CPU oracle, and a split version wit
   }
 }
 
-TEST_CASE("v12's, v13's, v14's and v16's combines: every split count the plan can make matches the oracle, the same bits on every run") {
+TEST_CASE("v12's, v13's, v14's, v16's and v19's combines: every split count the plan can make matches the oracle, the same bits on every run") {
   // 41 tiles of 64 keys: forcing 1..41 splits gives 1..7, 9, 11, 14, 21 and 41 (splits are whole
   // tiles), which cross v12's 8-split chunks (9, 11, 14: 8 + a rest; 21: 16 + 5; 41: 40 + 1),
   // v13's 16-split loads and 32-split lanes (21: 16 + 5; 41: 32 + 9), v10's unroll of 16 and
@@ -179,7 +179,7 @@ TEST_CASE("v12's, v13's, v14's and v16's combines: every split count the plan ca
     LABS_CHECK(cudaStreamSynchronize(st.s));
     return h;
   };
-  for (const char* id : {"v12", "v13", "v14", "v16"}) {  // v16: a cluster up to 8 splits, v13's kernel above
+  for (const char* id : {"v12", "v13", "v14", "v16", "v19"}) {  // v16: a cluster up to 8 splits, v13's kernel above
     const DecodeVersion* v = DecodeRegistry::instance().find(id);
     REQUIRE(v != nullptr);
     std::string why;
@@ -364,13 +364,15 @@ TEST_CASE("probe-v13-loads: its checksum fails when a K or V word it should have
   }
 }
 
-TEST_CASE("probe-v13-clock: v13's output, and every block's stamps in order with one combine per (sequence, KV head)") {
+TEST_CASE("probe-v13-clock and probe-v19-clock: the version's output, and every block's stamps in order with one combine per (sequence, KV head)") {
   Stream st;
-  const DecodeVersion* probe = DecodeRegistry::instance().find("probe-v13-clock");
-  REQUIRE(probe != nullptr);
-  std::string why;
-  if (!lab::runnable_on(probe->info, lab::query_gpu(0), &why)) return;
-  for (int S : {4097, 200}) {  // several splits, and one (no combine: every block stores its output)
+  for (const char* id : {"probe-v13-clock", "probe-v19-clock"})
+  for (int S : {4097, 200}) {
+    const DecodeVersion* probe = DecodeRegistry::instance().find(id);
+    REQUIRE(probe != nullptr);
+    std::string why;
+    if (!lab::runnable_on(probe->info, lab::query_gpu(0), &why)) return;
+    CAPTURE(id);  // several splits, and one (no combine: every block stores its output)
     DecodeFixture fx(shape_of(2, S, S + 61, lab::DType::bf16), st.s);
     const Runner r = probe->prepare(fx.problem(Layout::contiguous));
     REQUIRE(r.annotate);
@@ -389,6 +391,48 @@ TEST_CASE("probe-v13-clock: v13's output, and every block's stamps in order with
     CHECK(t.at("combined_last").get<double>() >= t.at("loop_done_last").get<double>());
     CHECK(t.at("combined_last").get<double>() > 0.0);
   }
+}
+
+TEST_CASE("v19's output is bitwise v13's (the same arithmetic in the same order, two tiles in flight), at odd and even tile counts") {
+  Stream st;
+  const DecodeVersion* v13 = DecodeRegistry::instance().find("v13");
+  const DecodeVersion* v19 = DecodeRegistry::instance().find("v19");
+  REQUIRE(v13 != nullptr);
+  REQUIRE(v19 != nullptr);
+  std::string why;
+  if (!lab::runnable_on(v19->info, lab::query_gpu(0), &why)) return;
+  struct Sizes {
+    int B, S;
+  };
+  // Tiles per warp: 1 (S = 7, 33), 2 and odd counts with a partial last tile (4097, 2600 at
+  // several forced splits), and long streams (9001 in one split).
+  for (lab::DType dt : {lab::DType::bf16, lab::DType::f16})
+    for (const Sizes& c : {Sizes{3, 7}, Sizes{1, 33}, Sizes{3, 4097}, Sizes{2, 2600}, Sizes{1, 9001}}) {
+      DecodeFixture fx(shape_of(c.B, c.S, c.S + 61, dt), st.s);
+      const size_t n = static_cast<size_t>(c.B) * fx.shape().Hq * fx.shape().D;
+      auto output = [&] {
+        std::vector<std::uint16_t> h(n);
+        LABS_CHECK(cudaMemcpyAsync(h.data(), fx.problem(Layout::contiguous).out, n * sizeof(std::uint16_t),
+                                   cudaMemcpyDeviceToHost, st.s));
+        LABS_CHECK(cudaStreamSynchronize(st.s));
+        return h;
+      };
+      for (int forced : {0, 1, 3, 5}) {
+        DeviceProblem p = fx.problem(Layout::contiguous);
+        p.shape.splits = forced;
+        const Runner a = v13->prepare(p), b = v19->prepare(p);
+        CAPTURE(label(*v19, p.shape, Layout::contiguous));
+        REQUIRE(a.details.value("splits", 0) == b.details.value("splits", 0));
+        fx.poison_output(st.s);
+        a.launch(st.s);
+        const std::vector<std::uint16_t> want = output();
+        fx.poison_output(st.s);
+        b.launch(st.s);
+        const lab::CheckResult chk = fx.check_output();
+        CHECK_MESSAGE(chk.pass, chk.summary());
+        CHECK(output() == want);
+      }
+    }
 }
 
 #endif
