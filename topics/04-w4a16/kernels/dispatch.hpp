@@ -1,5 +1,5 @@
 /// @file dispatch.hpp
-/// What a dispatching version (v23, v27, v30, v34, v36) shares: given the versions to try for a problem, the
+/// What a dispatching version (v23, v27, v30, v34, v36, v38) shares: given the versions to try for a problem, the
 /// measured grid's winner first, hand the problem to the first one that accepts it. A version
 /// refuses a problem by throwing std::invalid_argument from prepare (v15, v19 and v26 keep
 /// x[M][K] in shared memory, so a long K at M = 8 does not fit); the next in line takes it.
@@ -82,6 +82,24 @@ inline std::vector<std::string> v30_dispatch_order(const Problem& p) {
 inline std::vector<std::string> v34_dispatch_order(const Problem& p) {
   std::vector<std::string> order = v30_dispatch_order(p);
   if (p.M == 1 && p.K <= 8192 && order.front() == "v26") order.insert(order.begin(), "v31");
+  return order;
+}
+
+/// v36's table (its file has the rule): v34's, with v35 first at M = 1 but on 70b-gateup (N >=
+/// 57344), and at M = 2 where v34 runs v26; int4-sym only (v35's one format). v38 starts from it.
+inline std::vector<std::string> v36_dispatch_order(const Problem& p) {
+  std::vector<std::string> order = v34_dispatch_order(p);
+  if (p.wfmt != WFormat::int4_sym) return order;
+  if ((p.M == 1 && p.N < 57344) || (p.M == 2 && order.front() == "v26")) order.insert(order.begin(), "v35");
+  return order;
+}
+
+/// v38's table (its file has the rule): v36's, with v37 first above M = 8 where v36 runs v24 or
+/// v29 on K < 28672 (there v37's split is the one v36 runs), int4-sym only.
+inline std::vector<std::string> v38_dispatch_order(const Problem& p) {
+  std::vector<std::string> order = v36_dispatch_order(p);
+  if (p.wfmt == WFormat::int4_sym && p.M > 8 && p.K < 28672 && (order.front() == "v24" || order.front() == "v29"))
+    order.insert(order.begin(), "v37");
   return order;
 }
 

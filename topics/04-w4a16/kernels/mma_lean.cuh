@@ -1,10 +1,10 @@
 /// @file mma_lean.cuh
-/// The tensor-core kernel of v20-v22, v24, v25, v28 and v29 (their files have the design, the
-/// predictions and the measured story): v5's packing, decoders, 64-column blocks and split-K,
+/// The tensor-core kernel of v20-v22, v24, v25, v28, v29 and v37 (their files have the design,
+/// the predictions and the measured story): v5's packing, decoders, 64-column blocks and split-K,
 /// with two groups of weights in flight, x staged four loads at a time, ldmatrix A above M = 8
 /// and an acq_rel split-K tail; v24 and v25 widen the block to 128 and 256 columns, v28 moves
-/// the tail into a thread-block cluster, v29 evens v24's splits. Compiled once per version;
-/// MmaLeanFeatures says what each adds.
+/// the tail into a thread-block cluster, v29 evens v24's splits, v37 loads v29's first batch of
+/// x before its weights. Compiled once per version; MmaLeanFeatures says what each adds.
 #pragma once
 
 #include <algorithm>
@@ -37,12 +37,16 @@ struct MmaLeanFeatures {
   /// (x at most 28 KB per block) instead of v5's plan. The kernels are v21's.
   static constexpr bool kSweptPlanSmallM = kVersion >= 22;
   /// Warps per block, side by side in N (two n-tiles each): 4 = v5's 64 columns; v24 8 (128
-  /// columns, and v28, v29, which are built on v24), v25 16 (256): x staged once per block feeds
+  /// columns, and v28, v29, v37, which are built on v24), v25 16 (256): x staged once per block feeds
   /// 2x / 4x the weights.
-  static constexpr int kWarps = kVersion == 24 || kVersion == 28 || kVersion == 29 ? 8 : kVersion == 25 ? 16 : 4;
+  static constexpr int kWarps = kVersion == 24 || kVersion == 28 || kVersion == 29 || kVersion == 37 ? 8 : kVersion == 25 ? 16 : 4;
   /// v29: v24 with the rule's split moved to the nearest split count that divides G (no short
-  /// last split).
-  static constexpr bool kEvenSplits = kVersion == 29;
+  /// last split). v37 is built on v29.
+  static constexpr bool kEvenSplits = kVersion == 29 || kVersion == 37;
+  /// v37, M > 8: each thread's first batch of x loads (kStageLoads x 16 bytes) leaves before the
+  /// weight ring's loads instead of queueing behind them (v35's idea on this kernel); the same
+  /// loads, stores and layout, so the same output. Its M <= 8 kernels are v29's.
+  static constexpr bool kXFirst = kVersion == 37;
   /// v28: the K splits of one column block run as one thread-block cluster and add their partials
   /// through distributed shared memory (no global partials, no ticket, no fence).
   static constexpr bool kClusterReduce = kVersion == 28;
@@ -173,7 +177,24 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
     }
   };
 
-  // 1. Two groups of weights in flight first.
+  // v37, above M = 8: the x staging's first batch (step 2's first pass: the same chunks and
+  // predicates) is loaded before the weights and stored after them, so its requests leave the SM
+  // ahead of the ring's instead of behind them. At M = 16 on a K = 4096 layer that is all of the
+  // block's x. Spelled out here rather than shared with step 2 through a helper: sharing it
+  // rescheduled the other versions' kernels (their cubins are kept as measured).
+  uint4 x_first[kStageLoads];
+  if constexpr (MmaLeanFeatures<kVersion>::kXFirst && kRowsAbove8) {
+    const int vecs = kr / 8, total = 16 * vecs;
+#pragma unroll
+    for (int b = 0; b < kStageLoads; ++b) {
+      const int i = threadIdx.x + b * kThreads;
+      const int m = i / vecs, c = i % vecs;
+      x_first[b] = i < total && m < M ? load16(x + static_cast<std::size_t>(m) * K + static_cast<std::size_t>(g_begin) * kTileK + c * 8)
+                                      : make_uint4(0, 0, 0, 0);
+    }
+  }
+
+  // 1. Two groups of weights in flight (first, but for v37's batch of x above).
   Stage ring[kAhead];
 #pragma unroll
   for (int a = 0; a < kAhead; ++a) load_stage(ring[a], g_begin + a);
@@ -183,7 +204,15 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
   const int rows = kRowsAbove8 ? 16 : M;
   const int vecs = kr / 8;
   const int total = rows * vecs;
-  for (int base = threadIdx.x; base < total; base += kThreads * kStageLoads) {
+  if constexpr (MmaLeanFeatures<kVersion>::kXFirst && kRowsAbove8) {  // v37: its first batch, then the loop from the second
+#pragma unroll
+    for (int b = 0; b < kStageLoads; ++b) {
+      const int i = threadIdx.x + b * kThreads;
+      if (i < total) *reinterpret_cast<uint4*>(xs + (i / vecs) * xs_stride + (i % vecs) * 8) = x_first[b];
+    }
+  }
+  for (int base = threadIdx.x + (MmaLeanFeatures<kVersion>::kXFirst && kRowsAbove8 ? kThreads * kStageLoads : 0); base < total;
+       base += kThreads * kStageLoads) {
     uint4 v[kStageLoads];
 #pragma unroll
     for (int b = 0; b < kStageLoads; ++b) {

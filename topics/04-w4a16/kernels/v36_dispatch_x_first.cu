@@ -2,6 +2,7 @@
 /// v36 — v34's table with v35 where v35 measured clearly faster: at M = 1 on every int4-sym layer but the
 /// widest (N >= 57344, 70b-gateup, where v15's one-wave stream-K stays ahead), and at M = 2 where
 /// v34 runs v26 (8b-qkv, 8b-o, 8b-down, 70b-o among the nine). No new kernel.
+/// The order lives in kernels/dispatch.hpp (v36_dispatch_order), where v38 starts from it.
 ///
 /// Read off (bf16, cold, µs; v35 in run 20261202T155401Z-9049 at M = 1 and …155403Z-ecde at M = 2,
 /// the others in the GPU calls of 15:10 and 15:20 UTC, same session): M = 1 8b-gate 13.46 against
@@ -27,19 +28,8 @@
 #include "kernels/dispatch.hpp"
 
 namespace w4a16 {
-namespace {
-
-std::vector<std::string> dispatch_order(const Problem& p) {
-  std::vector<std::string> order = v34_dispatch_order(p);
-  if (p.wfmt != WFormat::int4_sym) return order;
-  if ((p.M == 1 && p.N < 57344) || (p.M == 2 && order.front() == "v26")) order.insert(order.begin(), "v35");
-  return order;
-}
-
-}  // namespace
-
 LABS_REGISTER_VERSION(Version, (dispatching_version(
                                    "v36", "dispatch: v34's table, with v35 (x loaded first) at M = 1 but on 70b-gateup, and at M = 2 where v34 runs v26",
-                                   dispatch_order)))
+                                   v36_dispatch_order)))
 
 }  // namespace w4a16

@@ -270,7 +270,7 @@ TEST_CASE("split-K versions are bitwise deterministic across runs and correct on
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 99, st.s);
-  for (const char* name : {"v4", "v5", "v7", "v8", "v20", "v21", "v22", "v24", "v25", "v28", "v29"})
+  for (const char* name : {"v4", "v5", "v7", "v8", "v20", "v21", "v22", "v24", "v25", "v28", "v29", "v37"})
     for (int M : {1, 9, 16}) {
       const Problem p = problem_for(d, M, WFormat::int4_asym);
       const Step step = Registry::instance().find(name)->prepare(p);
@@ -432,13 +432,74 @@ TEST_CASE("v36 is v34 but for v35 at M = 1 (but on 70b-gateup) and at M = 2 wher
   check_dispatch_path("v36", 4096, 14336, 1, 36, "v35");
 }
 
-TEST_CASE("v20 ... v22, v24, v25, v28, v29 under the lab's --splits: every split count is correct, and past G they refuse") {
+TEST_CASE("v37 is v29 with x's first loads before the weights: bitwise v29's output at every M, in both formats, at the plan's split and a forced one") {
+  StreamHolder st;
+  DeviceData::Sets sets;
+  sets.int4 = 1;
+  // 3 groups (one batch of x, part of it past the end), 33 (odd; N % 2 != 0 on the second: the
+  // scales' two-load path), and 8b-down's K (112 groups: v29's even split, x in four batches at
+  // M = 16); 4 forced splits cut 33 groups unevenly (9, 9, 9, 6).
+  for (HostCase hc : {HostCase{257, 384}, HostCase{1000, 4224}, HostCase{1001, 4224}, HostCase{512, 14336}})
+    for (lab::DType t : {lab::DType::bf16, lab::DType::f16}) {
+      DeviceData d(hc.N, hc.K, t, sets, 93, st.s);
+      for (WFormat f : {WFormat::int4_sym, WFormat::int4_asym})
+        for (int M : {1, 5, 8, 9, 12, 16})
+          for (int splits : {0, std::min(4, hc.K / kGroup)}) {
+            const std::size_t bytes = static_cast<std::size_t>(M) * d.N() * lab::dtype_bytes(t);
+            std::vector<unsigned char> out29(bytes), out37(bytes);
+            for (const auto& run : {std::pair{"v29", &out29}, std::pair{"v37", &out37}}) {
+              const char* name = run.first;
+              std::vector<unsigned char>* out = run.second;
+              Problem p = problem_for(d, M, f);
+              p.splits = splits;
+              const Step step = Registry::instance().find(name)->prepare(p);
+              INFO(name, " N=", hc.N, " K=", hc.K, " ", lab::dtype_name(t), " ", wfmt_name(f), " M=", M, " splits=", splits);
+              REQUIRE(run_and_check(step, d, f, M, d.gpu_reference(f, st.s), st.s).pass);
+              LABS_CHECK(cudaMemcpy(out->data(), d.y(), bytes, cudaMemcpyDeviceToHost));
+            }
+            INFO("N=", hc.N, " K=", hc.K, " ", lab::dtype_name(t), " ", wfmt_name(f), " M=", M, " splits=", splits);
+            CHECK(std::memcmp(out29.data(), out37.data(), bytes) == 0);
+          }
+    }
+}
+
+TEST_CASE("v38 is v36 but for v37 above M = 8, int4-sym, where v36 runs v24 or v29 on K < 28672") {
+  auto pick = [](const char* id, int M, int N, int K, WFormat f) {
+    return Registry::instance().find(id)->picks(shape_only(M, N, K, f));
+  };
+  CHECK(pick("v38", 16, 8192, 28672, WFormat::int4_sym) == "v24");  // 70b-down: v37's split would be v29's, slower there
+  CHECK(pick("v38", 16, 57344, 8192, WFormat::int4_sym) == "v25");  // 70b-gateup: v36's v25
+  CHECK(pick("v38", 16, 14336, 4096, WFormat::int4_asym) == "v24");  // int4-asym: v37's kernels fit fewer blocks per SM
+  CHECK(pick("v38", 8, 14336, 4096, WFormat::int4_sym) == "v24");    // M <= 8: v36's table
+  // Over the nine Llama layers, both formats and eight values of M: v38 differs from v36 exactly
+  // at M = 9 and 16, int4-sym, on the seven layers where v36 runs v24 or v29 (all but 70b-gateup
+  // and 70b-down), and picks v37 there.
+  const std::vector<PickPair> differ = pick_differences("v38", "v36");
+  for (const PickPair& d : differ) {
+    CAPTURE(d.M);
+    CAPTURE(d.N);
+    CAPTURE(d.K);
+    CHECK(d.mine == "v37");
+    CHECK((d.base == "v24" || d.base == "v29"));
+    CHECK(d.M > 8);
+    CHECK(d.f == WFormat::int4_sym);
+    CHECK(d.K < 28672);
+    if (d.base == "v29") CHECK(d.K == 14336);
+  }
+  CHECK(differ.size() == 14);  // 7 layers x M = 9, 16
+  // The paths v38 adds, at full size against the GPU reference: 8b-gate M = 16 (where v36 runs
+  // v24) and 8b-down M = 9 (where it runs v29), through v37.
+  check_dispatch_path("v38", 14336, 4096, 16, 38, "v37");
+  check_dispatch_path("v38", 4096, 14336, 9, 37, "v37");
+}
+
+TEST_CASE("v20 ... v22, v24, v25, v28, v29, v37 under the lab's --splits: every split count is correct, and past G they refuse") {
   StreamHolder st;
   const int N = 200, K = 1152;  // 9 groups: splits 1, 2, 4 (gps 5, 5, 3) and 9 all cut K differently
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 97, st.s);
-  for (const char* name : {"v20", "v21", "v22", "v24", "v25", "v28", "v29"}) {
+  for (const char* name : {"v20", "v21", "v22", "v24", "v25", "v28", "v29", "v37"}) {
     for (int splits : {1, 2, 4, 9})
       for (int M : {1, 3, 16}) {
         Problem p = problem_for(d, M, WFormat::int4_sym);
@@ -499,13 +560,13 @@ TEST_CASE("v26 stages x differently from v19, v32 has a deeper ring, but both ad
   }
 }
 
-TEST_CASE("a target shape at full size: v3 ... v36 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3 ... v38 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34", "v35", "v36"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34", "v35", "v36", "v37", "v38"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
