@@ -33,36 +33,13 @@
 #include <stdexcept>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "kernels/lean_stream_k.cuh"
+#include "labs/probe_check.hpp"
 
 namespace w4a16 {
 
 #if defined(LABS_BACKEND_CUDA)
 namespace {
-
-/// The oracle's sum: every 32-bit word of [p, p + bytes), added with wrap-around into *out.
-/// A plain grid-stride loop, not the probe's code path.
-__global__ void word_sum_kernel(const std::uint32_t* __restrict__ p, std::size_t words, std::uint32_t* out) {
-  std::uint32_t s = 0;
-  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < words;
-       i += static_cast<std::size_t>(gridDim.x) * blockDim.x)
-    s += p[i];
-  atomicAdd(out, s);
-}
-
-std::uint32_t word_sum(const void* p, std::size_t bytes, Stream s) {
-  if (bytes % 4 != 0) throw std::logic_error("word_sum: not a whole number of words");
-  lab::DeviceBytes out(sizeof(std::uint32_t));
-  LABS_CHECK(cudaMemsetAsync(out.get(), 0, sizeof(std::uint32_t), s));
-  word_sum_kernel<<<264, 256, 0, s>>>(static_cast<const std::uint32_t*>(p), bytes / 4, out.as<std::uint32_t>());
-  LABS_CHECK_LAUNCH();
-  std::uint32_t got = 0;
-  LABS_CHECK(cudaMemcpyAsync(&got, out.get(), sizeof got, cudaMemcpyDeviceToHost, s));
-  LABS_CHECK(cudaStreamSynchronize(s));
-  return got;
-}
 
 /// What the probe's per-block sums should add up to, from the bytes themselves. Each unit's
 /// ring slot holds two 512-byte tiles (the second zero-filled past the last tile) and 16
@@ -70,30 +47,12 @@ std::uint32_t word_sum(const void* p, std::size_t bytes, Stream s) {
 /// its group once per lane group (8 of them), in every super-tile.
 std::uint32_t expected_sum(const DeviceWeights& w, const Problem& p, int probe, Stream s) {
   const int G = p.K / kTileK, super_tiles = (tiled_rows(p.N) / kTileN + 1) / 2;
-  std::uint32_t e = word_sum(w.tiled, tiled_bytes(p.N, p.K), s);
-  e += word_sum(w.scales, static_cast<std::size_t>(G) * p.N * lab::dtype_bytes(p.dtype), s);
+  std::uint32_t e = lab::device_word_sum(w.tiled, tiled_bytes(p.N, p.K), s);
+  e += lab::device_word_sum(w.scales, static_cast<std::size_t>(G) * p.N * lab::dtype_bytes(p.dtype), s);
   if (probe == 2)
     e += 8u * static_cast<std::uint32_t>(super_tiles) *
-         word_sum(p.x, static_cast<std::size_t>(p.K) * lab::dtype_bytes(p.dtype), s);
+         lab::device_word_sum(p.x, static_cast<std::size_t>(p.K) * lab::dtype_bytes(p.dtype), s);
   return e;
-}
-
-lab::CheckResult compare(const lab::DeviceBytes& sums, std::uint32_t expected, Stream s) {
-  std::vector<std::uint32_t> host(sums.bytes() / sizeof(std::uint32_t));
-  LABS_CHECK(cudaMemcpyAsync(host.data(), sums.get(), sums.bytes(), cudaMemcpyDeviceToHost, s));
-  LABS_CHECK(cudaStreamSynchronize(s));
-  std::uint32_t got = 0;
-  for (std::uint32_t v : host) got += v;
-  lab::CheckResult r;
-  r.n = host.size();
-  r.pass = got == expected && r.n > 0;
-  r.n_bad = r.pass ? 0 : 1;
-  r.max_abs = got > expected ? static_cast<double>(got - expected) : static_cast<double>(expected - got);
-  r.tol_used = r.pass ? 0.0 : 1e9;  // exact compare
-  r.note = r.pass ? "probe: the words read sum (mod 2^32) to the bytes' own sum"
-                  : fmt::format("probe: the words read sum to {}, the bytes to {} (a copy skipped, doubled or stale)",
-                                got, expected);
-  return r;
 }
 
 }  // namespace
@@ -113,7 +72,7 @@ ProbeCase prepare_probe(const std::string& id, const Problem& p) {
   else throw std::invalid_argument("unknown probe '" + id + "'");
   c.poison = [sums](Stream s) { sums->poison(s); };
   const Problem q = p;
-  c.check = [sums, q, probe](const DeviceWeights& w, Stream s) { return compare(*sums, expected_sum(w, q, probe, s), s); };
+  c.check = [sums, q, probe](const DeviceWeights& w, Stream s) { return lab::compare_word_sums(*sums, expected_sum(w, q, probe, s), s); };
   return c;
 }
 
