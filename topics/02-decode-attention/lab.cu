@@ -3,13 +3,13 @@
 /// checked against an independent oracle, timed with a cold L2, one journal row per case.
 ///
 /// Default run (the one the README's table comes from), cold L2 only:
-///   bf16: v0..v5, v7, v9, v10, v12-v14, v16-v19 on the contiguous cache and v6, v8, v11, v15 on paged16 and
+///   bf16: v0..v5, v7, v9, v10, v12-v14, v16-v20 on the contiguous cache and v6, v8, v11, v15 on paged16 and
 ///         paged64, at B in {1, 8, 32} x S in {512, 4096, 32768} plus B = 1, S = 131072;
-///   fp16: the same shapes for v0 (the baseline), v4, v5, v7, v9, v10, v12-v14, v16-v19 (the candidates for
+///   fp16: the same shapes for v0 (the baseline), v4, v5, v7, v9, v10, v12-v14, v16-v20 (the candidates for
 ///         fastest) and v6, v8, v11, v15 (paged), to keep the full run within a few minutes of GPU time.
 /// --quick: B = 3, S in {1, 7, 4097} with 61 allocated-but-unwritten keys after each
 /// sequence, every version, both dtypes (what ctest runs with --check-only).
-/// Probes (probe-v13-loads, probe-v13-clock: kernels/probes.cu) run only when --variant
+/// Probes (probe-v13-loads, probe-v13-clock, probe-v19-clock, probe-v20-clock: kernels/probes.cu) run only when --variant
 /// names them; their rows say what they checked ("oracle") and, for the clock, carry "clock".
 #include <algorithm>
 #include <cstdio>
@@ -39,7 +39,7 @@ constexpr int kLongKvLen = 131072;  // run at B = 1 only (4 GiB of KV at B = 32 
 const std::vector<int> kQuickKvLens = {1, 7, 4097};
 constexpr int kQuickBatch = 3;
 constexpr int kQuickPadding = 61;  // allocated-but-unwritten keys after each sequence in --quick
-const std::set<std::string> kFp16DefaultVersions = {"v0", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19"};
+const std::set<std::string> kFp16DefaultVersions = {"v0", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20"};
 
 struct Plan {
   std::vector<Shape> shapes;  // layout unset: one fixture per shape and dtype

@@ -402,6 +402,14 @@ __device__ __forceinline__ void tile_update(const float (&sc)[2][4], const std::
   }
 }
 
+/// How a kernel's warps get their 16-key tiles: v7-v18 (own tiles, one in flight), v19 (own
+/// tiles, two in flight), v20 (shared tiles: a per-(sequence, KV head) counter hands them out).
+enum StreamKind : int {
+  kStreamOwnTiles = 0,
+  kStreamTwoTiles = 1,
+  kStreamSharedTiles = 2,
+};
+
 /// v19: stream_keys with two 16-key tiles in flight per warp instead of one. Warp w owns the
 /// tiles begin + 16 w + 64 i as before; tiles i and i + 1 live in two register sets (a, b), and
 /// the registers of tile i are reloaded with tile i + 2 as soon as each half is used (K after
@@ -449,13 +457,70 @@ __device__ __forceinline__ void stream_keys_two(LaneIds id, const T* __restrict_
   merge_warps(id, m, l, o, scratch, M, L, A);
 }
 
+/// v20: the 16-key tiles of one (sequence, KV head) are shared by all the warps of its splits.
+/// Each warp starts on a fixed tile (split * 4 + warp, the first 4 * splits tiles of the pair),
+/// then takes the next unclaimed one from the pair's counter (`next_tile`, counting from
+/// 4 * splits), one atomic per tile, asked for one tile ahead so the answer is back before the
+/// loads that need it. A warp whose blocks' SM streams faster takes more tiles; every tile is
+/// taken exactly once; the order of the online-softmax updates depends on who took what, so the
+/// output's last bits can differ between runs (the combine is v13's). One tile in flight per warp,
+/// as v13.
+template <class T, bool kClock = false>
+__device__ __forceinline__ void stream_keys_shared(LaneIds id, const T* __restrict__ q, int b, int kvh, int Hq,
+                                                   const T* kbh, const T* vbh, int S, int split, int splits,
+                                                   unsigned* next_tile, float scale_log2, float* scratch,
+                                                   float (&M)[kGqaGroup], float (&L)[kGqaGroup],
+                                                   float (&A)[kGqaGroup]) {
+  const int g = id.g, t = id.t;
+  std::uint32_t qw[16];
+  load_q(q, b, kvh, Hq, g, t, qw);
+  float o[8][4];
+#pragma unroll
+  for (int i = 0; i < 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.f;
+  float m = -INFINITY, l = 0.f;
+
+  const int total = (S + kV7WarpKeys - 1) / kV7WarpKeys;  // 16-key tiles of the pair
+  const int first = kV7Warps * splits;                     // the fixed ones; the counter counts from here
+  auto claim = [&]() -> unsigned { return id.lane == 0 ? atomicAdd(next_tile, 1u) : 0u; };
+  int cur = split * kV7Warps + id.warp;
+  // Lane 0: the counter's answer for the tile after `cur`. Every claim is waited for (the next
+  // iteration's shuffle) before the warp leaves its loop, so none is still in flight when the
+  // last block resets the counter; a warp with no fixed tile (the last split's, at a short S)
+  // claims nothing.
+  unsigned ahead = cur < total ? claim() : 0u;
+  std::uint32_t kw[2][16], vw[4][8];
+  if (cur < total) v7_load_tile<kHintNone>(kw, vw, kbh, vbh, cur * kV7WarpKeys, S, g, t, 0, true, true);
+  int i = 0;
+  while (cur < total) {
+    const int nxt = first + static_cast<int>(__shfl_sync(0xffffffffu, ahead, 0));
+    if (nxt < total) ahead = claim();  // the tile after next, while this one is computed
+    const int k0 = cur * kV7WarpKeys;
+    const bool full = k0 + kV7WarpKeys <= S;
+    float sc[2][4];
+    tile_scores<T>(qw, kw, sc);
+    if (nxt < total) v7_load_tile<kHintNone>(kw, vw, kbh, vbh, nxt * kV7WarpKeys, S, g, t, 0, true, false);
+    tile_update<T>(sc, vw, k0, S, full, g, t, scale_log2, m, l, o);
+    if (nxt < total) v7_load_tile<kHintNone>(kw, vw, kbh, vbh, nxt * kV7WarpKeys, S, g, t, 0, false, true);
+    cur = nxt;
+    if constexpr (kClock) {
+      if (i == 0 && id.tid == 0) clock_stamp(kClockFirstTile);
+    }
+    ++i;
+  }
+  if constexpr (kClock) {
+    if (id.tid == 0) clock_stamp(kClockLoopDone);
+  }
+  merge_warps(id, m, l, o, scratch, M, L, A);
+}
+
 /// kPrefetchTiles > 0 (v14): lane 0 of each warp keeps its tiles 1..kPrefetchTiles ahead in
 /// flight to L2 (prefetch_tile_l2); 0 (every other version): no such code. kClock: v13 with its
 /// block's ClockPoints stamped (probe-v13-clock, probe-v19-clock); false in every version.
-/// kTwoTiles (v19): stream_keys_two, two tiles in flight per warp, 2 blocks per SM.
+/// kStream: how warps get their tiles (StreamKind): v19 two own tiles in flight (2 blocks per
+/// SM), v20 tiles shared through a per-pair counter (after the tickets in sp.counters).
 template <class T, int kHint, bool kAcqRelTicket, int kCombine = kCombineTwoTrips, int kPrefetchTiles = 0,
-          bool kClock = false, bool kTwoTiles = false>
-__global__ void __launch_bounds__(kThreads, kTwoTiles ? 2 : 3)
+          bool kClock = false, int kStream = kStreamOwnTiles>
+__global__ void __launch_bounds__(kThreads, kStream == kStreamTwoTiles ? 2 : 3)
     mma_stream_kernel(const T* __restrict__ q, const T* __restrict__ kc, const T* __restrict__ vc,
                          T* __restrict__ out, int S, int S_alloc, int Hq, int Hkv, SplitArgs sp, float scale_log2) {
   __shared__ __align__(16) float scratch[kV7ScratchFloats];
@@ -476,9 +541,14 @@ __global__ void __launch_bounds__(kThreads, kTwoTiles ? 2 : 3)
 
   const int d = tid;  // kThreads == kHeadDim
   float M[kGqaGroup], L[kGqaGroup], A[kGqaGroup];
-  if constexpr (kTwoTiles) {
-    static_assert(kHint == kHintNone && kPrefetchTiles == 0 && kCombine == kCombineWarpPerHead, "v19 is v13 with two tiles");
+  if constexpr (kStream != kStreamOwnTiles)
+    static_assert(kHint == kHintNone && kPrefetchTiles == 0 && kCombine == kCombineWarpPerHead, "v19 and v20 are v13's kernel");
+  unsigned* const next_tile = sp.counters + gridDim.y * gridDim.z + bh;  // v20 only: after the tickets
+  if constexpr (kStream == kStreamTwoTiles) {
     stream_keys_two<T, kClock>(id, q, b, kvh, Hq, kbh, vbh, begin, end, n_tiles, scale_log2, scratch, M, L, A);
+  } else if constexpr (kStream == kStreamSharedTiles) {
+    stream_keys_shared<T, kClock>(id, q, b, kvh, Hq, kbh, vbh, S, split, sp.splits, next_tile, scale_log2, scratch, M,
+                                  L, A);
   } else {
     stream_keys<T, kHint, kPrefetchTiles, kClock>(id, q, b, kvh, Hq, kbh, vbh, begin, end, n_tiles, scale_log2, scratch, M, L, A);
   }
@@ -490,6 +560,9 @@ __global__ void __launch_bounds__(kThreads, kTwoTiles ? 2 : 3)
 #pragma unroll
     for (int h = 0; h < kGqaGroup; ++h)
       out[(static_cast<size_t>(b) * Hq + kvh * kGqaGroup + h) * kHeadDim + d] = Elem<T>::from_float(A[h] / L[h]);
+    if constexpr (kStream == kStreamSharedTiles) {
+      if (tid == 0) *next_tile = 0u;  // every warp of the pair is past its loop (the merge's barrier)
+    }
     if constexpr (kClock) {
       if (tid == 0) clock_stamp(kClockPublished), clock_stamp(kClockCombined);
     }
@@ -533,6 +606,9 @@ __global__ void __launch_bounds__(kThreads, kTwoTiles ? 2 : 3)
     dst[2] = Elem<T>::from_float(acc.z * inv);
     dst[3] = Elem<T>::from_float(acc.w * inv);
     if (tid == 0) sp.counters[bh] = 0u;  // ready for the next launch
+    if constexpr (kStream == kStreamSharedTiles) {
+      if (tid == 0) *next_tile = 0u;  // every split of the pair has counted itself: all are past their loops
+    }
     if constexpr (kClock) {
       if (tid == 0) clock_stamp(kClockCombined);
     }
@@ -587,15 +663,15 @@ __global__ void __launch_bounds__(kThreads, kTwoTiles ? 2 : 3)
 /// kClock: a clock probe's kernel, launched on the plan of the same kernel without the clock
 /// (its registers, hence its occupancy, may differ; the plan must not).
 template <class T, int kHint, bool kAcqRelTicket, int kCombine, int kPrefetchTiles = 0, bool kClock = false,
-          bool kTwoTiles = false>
+          int kStream = kStreamOwnTiles>
 void prepare_typed(const DeviceProblem& p, Runner& r) {
   const Shape s = p.shape;
-  auto kernel = mma_stream_kernel<T, kHint, kAcqRelTicket, kCombine, kPrefetchTiles, kClock, kTwoTiles>;
+  auto kernel = mma_stream_kernel<T, kHint, kAcqRelTicket, kCombine, kPrefetchTiles, kClock, kStream>;
   int sms = 0, per_sm = 0;
-  occupancy_of(mma_stream_kernel<T, kHint, kAcqRelTicket, kCombine, kPrefetchTiles, false, kTwoTiles>, 0, &sms,
+  occupancy_of(mma_stream_kernel<T, kHint, kAcqRelTicket, kCombine, kPrefetchTiles, false, kStream>, 0, &sms,
                &per_sm);
   const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kV7BlockKeys, s.splits);
-  auto ws = make_split_workspace(s, plan);
+  auto ws = make_split_workspace(s, plan, kStream == kStreamSharedTiles);
   const SplitArgs sp = ws->args;
   r.workspace = ws;
   r.details = {{"splits", plan.splits},       {"keys_per_split", plan.keys_per_split},
@@ -685,17 +761,18 @@ inline void validate_unhinted(const Shape& s, const char* name) {
 #endif
 
 #if defined(LABS_BACKEND_CUDA)
-/// v19: v13's kernel (no cache hint, acq_rel ticket, warp-per-head combine) with
-/// stream_keys_two, two tiles in flight per warp. kClock: probe-v19-clock.
-template <bool kClock = false>
-Runner prepare_two_tiles(const DeviceProblem& p, const char* name) {
+/// v19 (kStream = kStreamTwoTiles) and v20 (kStreamSharedTiles): v13's kernel (no cache hint,
+/// acq_rel ticket, warp-per-head combine) with another stream. kClock: their clock probes.
+template <int kStream, bool kClock = false>
+Runner prepare_stream_kind(const DeviceProblem& p, const char* name) {
   validate_unhinted(p.shape, name);
   Runner r;
   dispatch_dtype(p.shape.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    prepare_typed<T, kHintNone, true, kCombineWarpPerHead, 0, kClock, true>(p, r);
+    prepare_typed<T, kHintNone, true, kCombineWarpPerHead, 0, kClock, kStream>(p, r);
   });
-  r.details["tiles_in_flight_per_warp"] = 2;
+  if (kStream == kStreamTwoTiles) r.details["tiles_in_flight_per_warp"] = 2;
+  if (kStream == kStreamSharedTiles) r.details["tiles"] = "shared per (sequence, KV head)";
   return r;
 }
 #endif

@@ -1,5 +1,5 @@
 /// @file probes.cu
-/// Probes of v13 and v19 (kernels/mma_stream.cuh), run by the lab like versions but only when
+/// Probes of v13, v19 and v20 (kernels/mma_stream.cuh), run by the lab like versions but only when
 /// `--variant` names them:
 ///   probe-v13-loads  v13's grid, plan and K/V loads (v7_load_tile, one 16-key tile of K and of
 ///                    V in flight per warp, the next K issued when this K is used, the next V
@@ -12,7 +12,8 @@
 ///                    published, combined). Its output is v13's and is checked by the oracle;
 ///                    after timing, 8 more cold launches are stamped and summarised into the row's
 ///                    "clock" field (microseconds from the first block's entry).
-///   probe-v19-clock  the same for v19 (two tiles in flight per warp).
+///   probe-v19-clock, probe-v20-clock  the same for v19 (two tiles in flight per warp) and v20
+///                    (tiles shared through a counter).
 ///   probe-v13-loads has a clock too: a stamped twin of its kernel, launched only by its annotate.
 ///
 /// Why: v13 reads 128 MiB in ~36.8 us where topic 00's read kernel takes ~33.2-33.7, and the
@@ -286,20 +287,16 @@ Runner prepare_loads(const DeviceProblem& p) {
   return r;
 }
 
-/// probe-v13-clock (kTwoTiles false) and probe-v19-clock (true): the version's kernel with kClock.
-template <bool kTwoTiles>
+/// probe-v13-clock, probe-v19-clock and probe-v20-clock: the version's kernel with kClock.
+template <int kStream>
 Runner prepare_clock(const DeviceProblem& p) {
   const Shape s = p.shape;
-  const char* name = kTwoTiles ? "probe-v19-clock" : "probe-v13-clock";
-  validate_unhinted(s, name);
-  Runner r;
-  dispatch_dtype(s.dtype, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    prepare_typed<T, kHintNone, true, kCombineWarpPerHead, 0, true, kTwoTiles>(p, r);
-  });
+  const char* version = kStream == kStreamTwoTiles ? "v19" : kStream == kStreamSharedTiles ? "v20" : "v13";
+  const std::string name = std::string("probe-") + version + "-clock";
+  Runner r = prepare_stream_kind<kStream, true>(p, name.c_str());  // kStreamOwnTiles: v13's kernel
   const int blocks = r.details.value("splits", 1) * s.Hkv * s.B;
   auto stamps = make_stamps(blocks);  // the timed launches stamp too
-  r.details["plan_of"] = kTwoTiles ? "v19" : "v13";
+  r.details["plan_of"] = version;
   r.details["clock_points"] = "entry, first_tile, loop_done, merged, published, combined";
   r.workspace = std::make_shared<std::pair<std::shared_ptr<void>, std::shared_ptr<lab::DeviceBytes>>>(r.workspace, stamps);
   r.annotate = clock_annotate(r.launch, stamps, blocks, s.B * s.Hkv);
@@ -311,9 +308,9 @@ Runner prepare_clock(const DeviceProblem& p) {
 Runner prepare_loads(const DeviceProblem&) {
   throw std::runtime_error("probe-v13-loads cuts v13 (mma.sync, NVIDIA sm_80+); it has no HIP build");
 }
-template <bool kTwoTiles>
+template <int kStream>
 Runner prepare_clock(const DeviceProblem&) {
-  throw std::runtime_error("the clock probes instrument v13 and v19 (mma.sync, NVIDIA sm_80+); they have no HIP build");
+  throw std::runtime_error("the clock probes instrument v13, v19 and v20 (mma.sync, NVIDIA sm_80+); they have no HIP build");
 }
 
 #endif  // LABS_BACKEND_CUDA
@@ -338,10 +335,13 @@ LABS_REGISTER_VERSION(DecodeVersion, (make_probe("probe-v13-loads",
                                                  "probe_v13_loads_kernel", &prepare_loads)))
 LABS_REGISTER_VERSION(DecodeVersion, (make_probe("probe-v13-clock",
                                                  "probe: v13 with global-timer stamps at 6 points of every block",
-                                                 "mma_stream_kernel", &prepare_clock<false>)))
+                                                 "mma_stream_kernel", &prepare_clock<0>)))
 LABS_REGISTER_VERSION(DecodeVersion, (make_probe("probe-v19-clock",
                                                  "probe: v19 with global-timer stamps at 6 points of every block",
-                                                 "mma_stream_kernel", &prepare_clock<true>)))
+                                                 "mma_stream_kernel", &prepare_clock<1>)))
+LABS_REGISTER_VERSION(DecodeVersion, (make_probe("probe-v20-clock",
+                                                 "probe: v20 with global-timer stamps at 6 points of every block",
+                                                 "mma_stream_kernel", &prepare_clock<2>)))
 
 }  // namespace decode02
 #endif

@@ -219,13 +219,17 @@ struct SplitWorkspace {
 };
 
 /// Allocates and zeroes the workspace for `plan` (outside any timed region).
-inline std::shared_ptr<SplitWorkspace> make_split_workspace(const Shape& s, const SplitPlan& plan) {
+/// tile_counters (v20): a second counter per (sequence, KV head) after the tickets, at any split count.
+inline std::shared_ptr<SplitWorkspace> make_split_workspace(const Shape& s, const SplitPlan& plan,
+                                                            bool tile_counters = false) {
   auto ws = std::make_shared<SplitWorkspace>();
   const size_t bh = static_cast<size_t>(s.B) * s.Hkv;
   if (plan.splits > 1) {
     ws->partial_o = lab::DeviceBytes(bh * plan.splits * kGqaGroup * kHeadDim * sizeof(float));
     ws->partial_ml = lab::DeviceBytes(bh * plan.splits * kGqaGroup * 2 * sizeof(float));
-    ws->counters = lab::DeviceBytes(bh * sizeof(unsigned));
+  }
+  if (plan.splits > 1 || tile_counters) {
+    ws->counters = lab::DeviceBytes((tile_counters ? 2 : 1) * bh * sizeof(unsigned));
     LABS_CHECK(cudaMemset(ws->counters.get(), 0, ws->counters.bytes()));
     LABS_CHECK(cudaDeviceSynchronize());
   }

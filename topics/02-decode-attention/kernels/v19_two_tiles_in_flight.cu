@@ -35,7 +35,7 @@ namespace {
 
 Runner prepare_v19(const DeviceProblem& p) {
 #if defined(LABS_BACKEND_CUDA)
-  return mma_stream::prepare_two_tiles(p, "v19");
+  return mma_stream::prepare_stream_kind<mma_stream::kStreamTwoTiles>(p, "v19");
 #else
   (void)p;
   throw std::runtime_error("v19 uses mma.sync (NVIDIA sm_80+); it has no HIP build");

@@ -364,9 +364,9 @@ TEST_CASE("probe-v13-loads: its checksum fails when a K or V word it should have
   }
 }
 
-TEST_CASE("probe-v13-clock and probe-v19-clock: the version's output, and every block's stamps in order with one combine per (sequence, KV head)") {
+TEST_CASE("probe-v13-clock, probe-v19-clock and probe-v20-clock: the version's output, and every block's stamps in order with one combine per (sequence, KV head)") {
   Stream st;
-  for (const char* id : {"probe-v13-clock", "probe-v19-clock"})
+  for (const char* id : {"probe-v13-clock", "probe-v19-clock", "probe-v20-clock"})
   for (int S : {4097, 200}) {
     const DecodeVersion* probe = DecodeRegistry::instance().find(id);
     REQUIRE(probe != nullptr);
@@ -433,6 +433,32 @@ TEST_CASE("v19's output is bitwise v13's (the same arithmetic in the same order,
         CHECK(output() == want);
       }
     }
+}
+
+TEST_CASE("v20 (tiles shared through a counter): every split count matches the oracle on every relaunch, so the counter comes back to zero") {
+  // If the last block did not reset the pair's tile counter, the next launch's first claims would
+  // start past the pair's tiles and skip them: the oracle check fails on the second launch.
+  Stream st;
+  const DecodeVersion* v20 = DecodeRegistry::instance().find("v20");
+  REQUIRE(v20 != nullptr);
+  std::string why;
+  if (!lab::runnable_on(v20->info, lab::query_gpu(0), &why)) return;
+  for (lab::DType dt : {lab::DType::bf16, lab::DType::f16}) {
+    DecodeFixture fx(shape_of(2, 2600, 2600 + 61, dt), st.s);
+    for (int forced : {1, 2, 3, 7, 41}) {
+      DeviceProblem p = fx.problem(Layout::contiguous);
+      p.shape.splits = forced;
+      const Runner r = v20->prepare(p);
+      CAPTURE(forced);
+      for (int rep = 0; rep < 4; ++rep) {
+        fx.poison_output(st.s);
+        r.launch(st.s);
+        const lab::CheckResult c = fx.check_output();
+        CAPTURE(rep);
+        CHECK_MESSAGE(c.pass, c.summary());
+      }
+    }
+  }
 }
 
 #endif
