@@ -28,7 +28,14 @@
 /// block's loop end ~1.5-2 us before its combine ends (merge ~0.2, ticket ~0.7, combine ~0.7 us:
 /// two L2 round trips), and the first block's entry ~2-3 us after the event that starts the timing.
 ///
-/// MEASURED: not yet.
+/// MEASURED (GPU call at c8b7c3d, runs 20261202T184812Z-2fad and after, H200, bf16; README section 2,
+/// "Where v13's time goes"): probe-v13-loads 34.19 us at (8, 4096) and 34.30 at (1, 32768), against
+/// v13's 37.10 / 37.68 and the read kernel's 33.23: the loads cost ~1 us over a read, the work
+/// around them ~3 us. The clock: v13's last block ends its loop 31.71 us after the first block's
+/// entry (the probe's 30.30) and the last output is stored 2.08 us later (merge 0.58, publish
+/// 0.77, combine 0.93 per block); 2.75 us at 32 splits. The prediction had the tail's size right
+/// and the loads 0.3 us too slow; it missed 3.0-3.8 us between the timed events and the blocks'
+/// span (launch and grid end), which the probe pays too.
 ///
 /// Run: build/cuda/topics/02-decode-attention/lab-02-decode-attention --variant v13,probe-v13-loads,probe-v13-clock --batch 8 --kv-len 4096 --layout contiguous --dtype bf16
 #include <algorithm>

@@ -24,7 +24,14 @@
 /// go out at once: 0.3-0.6 us faster. Slower if the extra registers spill or the 2-block limit
 /// changes a plan.
 ///
-/// **MEASURED:** not yet.
+/// **MEASURED** (run 20261202T185945Z-7865 at a9b9311, bf16, v13 in the same run; README section 2):
+/// slower at 6 of 10 shapes, the prediction wrong in sign. (8, 4096) 38.66 vs 37.58 us, (1, 32768)
+/// 39.44 vs 38.22, (1, 4096) 12.86 vs 12.00, (8, 512) 12.21 vs 11.28; level or slightly ahead on the
+/// longest streams ((32, 32768) 955.73 vs 956.53, (1, 131072) 129.54 vs 130.98). probe-v19-clock
+/// says why: every warp's first tile arrives 2.2 us later (5.95 vs 3.78 us at (8, 4096)), since
+/// all warps ask for two tiles at once and HBM serves the second ones alongside the first; the
+/// stream never catches up (last loop end 33.18 vs 32.00 us). At 128 MiB the stream is at HBM's
+/// rate already: more bytes in flight only reorder who waits.
 ///
 /// **Run.** `build/cuda/topics/02-decode-attention/lab-02-decode-attention --variant v13,v19,probe-v19-clock --layout contiguous --dtype bf16`
 #include "kernels/mma_stream.cuh"

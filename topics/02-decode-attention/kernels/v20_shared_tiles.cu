@@ -25,7 +25,14 @@
 /// per warp, 16 K per 128 MiB) cost nothing if they come back within one tile's loads; if they
 /// do not, slower everywhere.
 ///
-/// **MEASURED:** not yet.
+/// **MEASURED** (run 20261202T191037Z-98e4 at ff23151, bf16, v13 in the same run; README section 2):
+/// slower at every shape, far outside the prediction: (8, 4096) 44.22 vs 37.70 us (+17%), (1, 32768)
+/// 44.85 vs 38.21, (32, 4096) 152.16 vs 125.84 (+21%), (1, 131072) 168.94 vs 131.25 (+29%). Its
+/// clock shows the whole stream slower, not only its end (loop ends at (8, 4096): median 35.81 vs
+/// 30.27 us, last 39.01 vs 32.80), and at one split per pair a far more ragged end (last 144.4 vs
+/// 122.1 us at (32, 4096)). Our reading, not measured: the next load's address waits for the
+/// atomic's answer, which under a full memory system comes back no sooner than a load
+/// (README exercise 13).
 ///
 /// **Run.** `build/cuda/topics/02-decode-attention/lab-02-decode-attention --variant v13,v20,probe-v20-clock --layout contiguous --dtype bf16`
 #include "kernels/mma_stream.cuh"
