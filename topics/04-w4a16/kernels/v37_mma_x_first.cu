@@ -57,7 +57,12 @@
 /// v29 where the grid is several waves (8b-gate: 3 -> 2 blocks per SM); 8b-down's one wave of
 /// <= 2 blocks per SM loses nothing to that. The M = 16 target (2.5x cuBLAS, ~13 us) stays far.
 ///
-/// MEASURED: not yet measured.
+/// MEASURED (run 20261202T190007Z-9c8e at a9b9311, with v24, v29, v36 and cuBLAS in the same run; README
+/// section 4): 8b-gate as predicted, 3-6% under v36 above M = 8 (M = 9 20.54 us vs 21.10, M = 12 20.48 vs
+/// 21.39, M = 16 20.74 vs 21.97; 1.62x cuBLAS bf16 at M = 16). 8b-down: no gain (M = 16 22.03 vs v29's
+/// 22.18) and a loss at M = 9 (21.60 vs 21.23): with 4 of 14 chunks first, the later batches still make
+/// their round trips. Other layers at M = 16: 0.1-1.3 us under v24, level on 70b-down, behind v36's v25
+/// on 70b-gateup.
 ///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v24,v29,v37,cublas --dtype bf16 --wfmt int4-sym --m 9,12,16 --shape 8b-gate,8b-down
 #include <stdexcept>

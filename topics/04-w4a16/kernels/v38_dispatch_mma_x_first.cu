@@ -18,7 +18,12 @@
 /// noise (8b-gate M = 16 ~20.8 us, ~5% under v36 at M = 9-12; 8b-down M = 9 / 12 / 16 ~21.0 /
 /// ~21.3 / ~21.6; v37's file has the reasoning); v36's rows everywhere else.
 ///
-/// MEASURED: not yet measured.
+/// MEASURED (runs 20261202T190007Z-9c8e and ...190009Z-9f1b at a9b9311; at every layer and M with cuBLAS
+/// and tinygemm in 20261202T191647Z-0e95 at a26b09a; README section 4): each changed row v37's within
+/// noise. 8b-gate M = 16 20.78 / 20.83 us against v36's 21.97 / 21.81; 8b-down, where v37 did not win,
+/// 0.1-0.25 us behind v36 (the rule was written before v37 was measured and is kept as written). At
+/// every layer and M = 1-16: faster than tinygemm at all 45 points (1.12-4.74x), M = 16 1.60x / 1.51x
+/// cuBLAS bf16 on 8b-gate / 8b-down.
 ///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v36,v37,v38,cublas --dtype bf16 --wfmt int4-sym --m 9,12,16
 #include <string>
