@@ -84,6 +84,28 @@ TEST_CASE("poison is NaN in every float type") {
     for (float x : download_as_float(b.get(), 64 / dtype_bytes(t), t)) CHECK(std::isnan(x));
 }
 
+namespace {
+/// A case that fills `out` (n floats) with 3.0, or (skip_last) all but its last element, checked
+/// against 3.0 everywhere.
+Case fill_case(DeviceBytes& out, int n, bool skip_last) {
+  Case c;
+  c.variant = skip_last ? "wrong" : "right";
+  c.workload = {{"n", n}, {"dtype", "fp32"}};
+  c.bytes = n * sizeof(float);
+  c.run = [&out, n, skip_last](cudaStream_t st) {
+    if (skip_last) fill_but_last<<<(n + 255) / 256, 256, 0, st>>>(out.as<float>(), n, 3.0f);
+    else fill<<<(n + 255) / 256, 256, 0, st>>>(out.as<float>(), n, 3.0f);
+    LABS_CHECK_LAUNCH();
+  };
+  c.poison = [&out](cudaStream_t st) { out.poison(st); };
+  c.check = [&out, n] {
+    return check_close(download_as_float(out.get(), n, DType::f32), std::vector<double>(n, 3.0), DType::f32,
+                       tolerance_for(DType::f32));
+  };
+  return c;
+}
+}  // namespace
+
 TEST_CASE("the session rejects a version that leaves an element unwritten") {
   CommonOptions opt;
   opt.check_only = true;
@@ -93,25 +115,9 @@ TEST_CASE("the session rejects a version that leaves an element unwritten") {
   REQUIRE(session.has_gpu());
   const int n = 1000;
   DeviceBytes out(n * sizeof(float));
-  auto make = [&](bool wrong) {
-    Case c;
-    c.variant = wrong ? "wrong" : "right";
-    c.workload = {{"n", n}, {"dtype", "fp32"}};
-    c.run = [&, wrong](cudaStream_t st) {
-      if (wrong) fill_but_last<<<(n + 255) / 256, 256, 0, st>>>(out.as<float>(), n, 3.0f);
-      else fill<<<(n + 255) / 256, 256, 0, st>>>(out.as<float>(), n, 3.0f);
-      LABS_CHECK_LAUNCH();
-    };
-    c.poison = [&](cudaStream_t st) { out.poison(st); };
-    c.check = [&] {
-      return check_close(download_as_float(out.get(), n, DType::f32), std::vector<double>(n, 3.0), DType::f32,
-                         tolerance_for(DType::f32));
-    };
-    return c;
-  };
-  session.run(make(false));
+  session.run(fill_case(out, n, false));
   CHECK(session.failures() == 0);
-  session.run(make(true));
+  session.run(fill_case(out, n, true));
   CHECK(session.failures() == 1);
 }
 
@@ -125,19 +131,8 @@ TEST_CASE("the session merges a case's annotate fields into each L2 mode's row")
   REQUIRE(session.has_gpu());
   const int n = 1000;
   DeviceBytes out(n * sizeof(float));
-  Case c;
+  Case c = fill_case(out, n, false);
   c.variant = "annotated";
-  c.workload = {{"n", n}, {"dtype", "fp32"}};
-  c.bytes = n * sizeof(float);
-  c.run = [&](cudaStream_t st) {
-    fill<<<(n + 255) / 256, 256, 0, st>>>(out.as<float>(), n, 3.0f);
-    LABS_CHECK_LAUNCH();
-  };
-  c.poison = [&](cudaStream_t st) { out.poison(st); };
-  c.check = [&] {
-    return check_close(download_as_float(out.get(), n, DType::f32), std::vector<double>(n, 3.0), DType::f32,
-                       tolerance_for(DType::f32));
-  };
   // A fresh object on every call, as a probe's summary is: the session must copy it, not keep
   // a view of a temporary (the first version of this merge did, and wrote null).
   c.annotate = [](L2Mode m) {
