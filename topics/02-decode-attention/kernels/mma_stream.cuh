@@ -35,6 +35,7 @@ enum CombineKind : int {
   kCombineOneTrip = 1,      ///< v12: combine_one_trip
   kCombineWarpPerHead = 2,  ///< v13: combine_warp_per_head
   kCombineCluster = 3,      ///< v16: cluster_combine (the splits are one thread-block cluster)
+  kCombineWarpPartials = 4, ///< v21: a partial per warp, no block merge (up to kMaxWarpPartialSplits); v13 above
 };
 
 #if defined(LABS_BACKEND_CUDA)
@@ -211,10 +212,14 @@ __device__ __forceinline__ void merge_warps(LaneIds id, float m, float l, const 
 /// head), q.K and P.V on tensor cores with an online softmax, and the block's 4 warps are
 /// merged in `scratch` into the (M, L, A) of output dimension threadIdx.x. Ends with every thread's reads of `scratch` issued, not done:
 /// a caller that writes `scratch` again must pass a barrier first.
-template <class T, int kHint, int kPrefetchTiles, bool kClock = false>
+/// kWarpPartials (v21): when `warp_own` is true, each warp stores its own partial in `warp_sp`'s
+/// slot `warp_part` instead (store_warp_partial) and nothing is merged; M, L, A are left unset.
+template <class T, int kHint, int kPrefetchTiles, bool kClock = false, bool kWarpPartials = false>
 __device__ __forceinline__ void stream_keys(LaneIds id, const T* __restrict__ q, int b, int kvh, int Hq, const T* kbh, const T* vbh,
                                             int begin, int end, int n_tiles, float scale_log2, float* scratch, float (&M)[kGqaGroup],
-                                            float (&L)[kGqaGroup], float (&A)[kGqaGroup]) {
+                                            float (&L)[kGqaGroup], float (&A)[kGqaGroup],
+                                            bool warp_own = false, const SplitArgs& warp_sp = SplitArgs{},
+                                            size_t warp_part = 0) {
   const int tid = id.tid, warp = id.warp, lane = id.lane, g = id.g, t = id.t;
   std::uint64_t policy = 0;
   if constexpr (kHint == kHintBundle || kHint == kHintEvictFirstOnly)
@@ -321,6 +326,12 @@ __device__ __forceinline__ void stream_keys(LaneIds id, const T* __restrict__ q,
     if (tid == 0) clock_stamp(kClockLoopDone);
   }
 
+  if constexpr (kWarpPartials) {
+    if (warp_own) {
+      store_warp_partial(warp_sp, warp_part, g, t, m, l, o);
+      return;
+    }
+  }
   merge_warps(id, m, l, o, scratch, M, L, A);
 }
 
@@ -525,7 +536,8 @@ __global__ void __launch_bounds__(kThreads, kStream == kStreamTwoTiles ? 2 : 3)
                          T* __restrict__ out, int S, int S_alloc, int Hq, int Hkv, SplitArgs sp, float scale_log2) {
   __shared__ __align__(16) float scratch[kV7ScratchFloats];
   __shared__ unsigned s_flag;
-  static_assert(!kClock || (kCombine == kCombineWarpPerHead && kPrefetchTiles == 0), "the clock probe is v13's kernel");
+  static_assert(!kClock || ((kCombine == kCombineWarpPerHead || kCombine == kCombineWarpPartials) && kPrefetchTiles == 0),
+                "the clock probes are v13's and v21's kernels");
   const int split = blockIdx.x, kvh = blockIdx.y, b = blockIdx.z;
   const LaneIds id = lane_ids();
   const int tid = id.tid, warp = id.warp, lane = id.lane;
@@ -549,11 +561,35 @@ __global__ void __launch_bounds__(kThreads, kStream == kStreamTwoTiles ? 2 : 3)
   } else if constexpr (kStream == kStreamSharedTiles) {
     stream_keys_shared<T, kClock>(id, q, b, kvh, Hq, kbh, vbh, S, split, sp.splits, next_tile, scale_log2, scratch, M,
                                   L, A);
+  } else if constexpr (kCombine == kCombineWarpPartials) {
+    const bool own = sp.splits > 1 && sp.splits <= kMaxWarpPartialSplits;  // else v13's block merge
+    stream_keys<T, kHint, kPrefetchTiles, kClock, true>(id, q, b, kvh, Hq, kbh, vbh, begin, end, n_tiles, scale_log2,
+                                                        scratch, M, L, A, own, sp,
+                                                        (bh * sp.splits + split) * kV7Warps + warp);
   } else {
     stream_keys<T, kHint, kPrefetchTiles, kClock>(id, q, b, kvh, Hq, kbh, vbh, begin, end, n_tiles, scale_log2, scratch, M, L, A);
   }
   if constexpr (kClock) {
-    if (tid == 0) clock_stamp(kClockMerged);
+    if (tid == 0) clock_stamp(kClockMerged);  // v21 with warp partials: warp 0's partial stored (issued)
+  }
+  if constexpr (kCombine == kCombineWarpPartials) {
+    if (sp.splits > 1 && sp.splits <= kMaxWarpPartialSplits) {
+      // Every warp's stores before thread 0's count (v9's cumulative release), as below.
+      __syncthreads();
+      if (tid == 0) s_flag = ticket_add_acq_rel(sp.counters + bh) + 1u == static_cast<unsigned>(sp.splits) ? 1u : 0u;
+      __syncthreads();
+      if constexpr (kClock) {
+        if (tid == 0) clock_stamp(kClockPublished);
+      }
+      if (s_flag == 0u) return;
+      combine_warp_partials(sp, bh, sp.splits * kV7Warps, tid,
+                            out + (static_cast<size_t>(b) * Hq + kvh * kGqaGroup) * kHeadDim);
+      if (tid == 0) sp.counters[bh] = 0u;  // ready for the next launch
+      if constexpr (kClock) {
+        if (tid == 0) clock_stamp(kClockCombined);
+      }
+      return;
+    }
   }
 
   if (sp.splits == 1) {
@@ -594,7 +630,7 @@ __global__ void __launch_bounds__(kThreads, kStream == kStreamTwoTiles ? 2 : 3)
   if (s_flag == 0u) return;
   if constexpr (!kAcqRelTicket) __threadfence();  // order the last block's reads after every other block's count (acquire)
 
-  if constexpr (kCombine == kCombineWarpPerHead) {
+  if constexpr (kCombine == kCombineWarpPerHead || kCombine == kCombineWarpPartials) {
     static_assert(kV7Warps == kGqaGroup && kHeadDim == 32 * 4, "one warp per head, 4 dims per lane");
     float l_all;
     float4 acc;
@@ -671,13 +707,15 @@ void prepare_typed(const DeviceProblem& p, Runner& r) {
   occupancy_of(mma_stream_kernel<T, kHint, kAcqRelTicket, kCombine, kPrefetchTiles, false, kStream>, 0, &sms,
                &per_sm);
   const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kV7BlockKeys, s.splits);
-  auto ws = make_split_workspace(s, plan, kStream == kStreamSharedTiles);
+  const bool warp_partials = kCombine == kCombineWarpPartials && plan.splits <= kMaxWarpPartialSplits;
+  auto ws = make_split_workspace(s, plan, kStream == kStreamSharedTiles, warp_partials ? kV7Warps : 1);
   const SplitArgs sp = ws->args;
   r.workspace = ws;
   r.details = {{"splits", plan.splits},       {"keys_per_split", plan.keys_per_split},
                {"blocks_per_sm", per_sm},     {"sms", sms},
                {"l2_hint", load_hint_name(kHint)}};
   if (kPrefetchTiles > 0) r.details["l2_prefetch_tiles"] = kPrefetchTiles;
+  if (kCombine == kCombineWarpPartials && plan.splits > 1) r.details["partials"] = warp_partials ? "per warp" : "per block";
   if constexpr (kCombine == kCombineCluster) {
     if (plan.splits > kMaxClusterSplits) throw std::logic_error("v16: more splits than one cluster holds");
     r.details["combine"] = "cluster";
@@ -762,14 +800,15 @@ inline void validate_unhinted(const Shape& s, const char* name) {
 
 #if defined(LABS_BACKEND_CUDA)
 /// v19 (kStream = kStreamTwoTiles) and v20 (kStreamSharedTiles): v13's kernel (no cache hint,
-/// acq_rel ticket, warp-per-head combine) with another stream. kClock: their clock probes.
-template <int kStream, bool kClock = false>
+/// acq_rel ticket, warp-per-head combine) with another stream; v21: v13's stream with
+/// kCombine = kCombineWarpPartials. kClock: their clock probes.
+template <int kStream, bool kClock = false, int kCombine = kCombineWarpPerHead>
 Runner prepare_stream_kind(const DeviceProblem& p, const char* name) {
   validate_unhinted(p.shape, name);
   Runner r;
   dispatch_dtype(p.shape.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    prepare_typed<T, kHintNone, true, kCombineWarpPerHead, 0, kClock, kStream>(p, r);
+    prepare_typed<T, kHintNone, true, kCombine, 0, kClock, kStream>(p, r);
   });
   if (kStream == kStreamTwoTiles) r.details["tiles_in_flight_per_warp"] = 2;
   if (kStream == kStreamSharedTiles) r.details["tiles"] = "shared per (sequence, KV head)";

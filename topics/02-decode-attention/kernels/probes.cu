@@ -12,8 +12,9 @@
 ///                    published, combined). Its output is v13's and is checked by the oracle;
 ///                    after timing, 8 more cold launches are stamped and summarised into the row's
 ///                    "clock" field (microseconds from the first block's entry).
-///   probe-v19-clock, probe-v20-clock  the same for v19 (two tiles in flight per warp) and v20
-///                    (tiles shared through a counter).
+///   probe-v19-clock, probe-v20-clock, probe-v21-clock  the same for v19 (two tiles in flight per
+///                    warp), v20 (tiles shared through a counter) and v21 (a partial per warp; its
+///                    "merged" point is warp 0's partial stored, since no block merge happens).
 ///   probe-v13-loads has a clock too: a stamped twin of its kernel, launched only by its annotate.
 ///
 /// Why: v13 reads 128 MiB in ~36.8 us where topic 00's read kernel takes ~33.2-33.7, and the
@@ -294,13 +295,16 @@ Runner prepare_loads(const DeviceProblem& p) {
   return r;
 }
 
-/// probe-v13-clock, probe-v19-clock and probe-v20-clock: the version's kernel with kClock.
-template <int kStream>
+/// probe-v13-clock, probe-v19-clock, probe-v20-clock and probe-v21-clock: the version's kernel with kClock.
+template <int kStream, int kCombine = kCombineWarpPerHead>
 Runner prepare_clock(const DeviceProblem& p) {
   const Shape s = p.shape;
-  const char* version = kStream == kStreamTwoTiles ? "v19" : kStream == kStreamSharedTiles ? "v20" : "v13";
+  const char* version = kCombine == kCombineWarpPartials ? "v21"
+                        : kStream == kStreamTwoTiles     ? "v19"
+                        : kStream == kStreamSharedTiles  ? "v20"
+                                                         : "v13";
   const std::string name = std::string("probe-") + version + "-clock";
-  Runner r = prepare_stream_kind<kStream, true>(p, name.c_str());  // kStreamOwnTiles: v13's kernel
+  Runner r = prepare_stream_kind<kStream, true, kCombine>(p, name.c_str());  // kStreamOwnTiles: v13's kernel
   const int blocks = r.details.value("splits", 1) * s.Hkv * s.B;
   auto stamps = make_stamps(blocks);  // the timed launches stamp too
   r.details["plan_of"] = version;
@@ -315,9 +319,9 @@ Runner prepare_clock(const DeviceProblem& p) {
 Runner prepare_loads(const DeviceProblem&) {
   throw std::runtime_error("probe-v13-loads cuts v13 (mma.sync, NVIDIA sm_80+); it has no HIP build");
 }
-template <int kStream>
+template <int kStream, int kCombine = 2>
 Runner prepare_clock(const DeviceProblem&) {
-  throw std::runtime_error("the clock probes instrument v13, v19 and v20 (mma.sync, NVIDIA sm_80+); they have no HIP build");
+  throw std::runtime_error("the clock probes instrument v13, v19, v20 and v21 (mma.sync, NVIDIA sm_80+); they have no HIP build");
 }
 
 #endif  // LABS_BACKEND_CUDA
@@ -349,6 +353,9 @@ LABS_REGISTER_VERSION(DecodeVersion, (make_probe("probe-v19-clock",
 LABS_REGISTER_VERSION(DecodeVersion, (make_probe("probe-v20-clock",
                                                  "probe: v20 with global-timer stamps at 6 points of every block",
                                                  "mma_stream_kernel", &prepare_clock<2>)))
+LABS_REGISTER_VERSION(DecodeVersion, (make_probe("probe-v21-clock",
+                                                 "probe: v21 with global-timer stamps at 6 points of every block",
+                                                 "mma_stream_kernel", &prepare_clock<0, 4>)))
 
 }  // namespace decode02
 #endif

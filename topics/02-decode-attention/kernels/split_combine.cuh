@@ -220,13 +220,15 @@ struct SplitWorkspace {
 
 /// Allocates and zeroes the workspace for `plan` (outside any timed region).
 /// tile_counters (v20): a second counter per (sequence, KV head) after the tickets, at any split count.
+/// partials_per_split (v21): room for this many partials per split (one per warp) instead of one.
 inline std::shared_ptr<SplitWorkspace> make_split_workspace(const Shape& s, const SplitPlan& plan,
-                                                            bool tile_counters = false) {
+                                                            bool tile_counters = false, int partials_per_split = 1) {
   auto ws = std::make_shared<SplitWorkspace>();
   const size_t bh = static_cast<size_t>(s.B) * s.Hkv;
   if (plan.splits > 1) {
-    ws->partial_o = lab::DeviceBytes(bh * plan.splits * kGqaGroup * kHeadDim * sizeof(float));
-    ws->partial_ml = lab::DeviceBytes(bh * plan.splits * kGqaGroup * 2 * sizeof(float));
+    const size_t parts = bh * plan.splits * static_cast<size_t>(partials_per_split);
+    ws->partial_o = lab::DeviceBytes(parts * kGqaGroup * kHeadDim * sizeof(float));
+    ws->partial_ml = lab::DeviceBytes(parts * kGqaGroup * 2 * sizeof(float));
   }
   if (plan.splits > 1 || tile_counters) {
     ws->counters = lab::DeviceBytes((tile_counters ? 2 : 1) * bh * sizeof(unsigned));

@@ -137,6 +137,80 @@ __device__ __forceinline__ void store_combined(T* dst, float4 acc, float l_all, 
   if (resets) *counter = 0u;  // ready for the next launch
 }
 
+/// v21: up to this many splits, every warp publishes its own partial (4 per split, 16 per
+/// (sequence, KV head) at most), so the last block's combine still loads every partial in one
+/// round trip (2 float4 per partial per thread, 32 at 16 partials). Above it v21 is v13.
+inline constexpr int kMaxWarpPartialSplits = 4;
+inline constexpr int kWarpPartialsMax = 4 * kMaxWarpPartialSplits;
+
+/// v21's partial of one warp, slot `part` (= split * 4 + warp), stored straight from the mma
+/// fragments with no block merge. The accumulators keep the fragment order, so every store is
+/// a float4 and one warp-wide store covers 256 contiguous bytes: lane (g, t < 2) holds, for m-tile
+/// i2, dims d = 64 (i2 / 4) + 8 g + 2 (i2 % 4) and d + 1 of heads 2t and 2t + 1, as
+/// (h 2t d, h 2t+1 d, h 2t d+1, h 2t+1 d+1) at float4 slot [part][i2][2g + t]. (m, l) of head g
+/// go to [part][g][2] from lane (g, 0) after the 4 lanes of group g have summed their l.
+__device__ __forceinline__ void store_warp_partial(const SplitArgs& sp, size_t part, int g, int t, float m, float l,
+                                                   const float (&o)[8][4]) {
+  l += __shfl_xor_sync(0xffffffffu, l, 1);
+  l += __shfl_xor_sync(0xffffffffu, l, 2);
+  if (t < 2) {
+    float* po = sp.partial_o + part * kGqaGroup * kHeadDim + (2 * g + t) * 4;
+#pragma unroll
+    for (int i2 = 0; i2 < 8; ++i2)
+      *reinterpret_cast<float4*>(po + i2 * 64) = make_float4(o[i2][0], o[i2][1], o[i2][2], o[i2][3]);
+  }
+  if (t == 0 && g < kGqaGroup) *reinterpret_cast<float2*>(sp.partial_ml + (part * kGqaGroup + g) * 2) = make_float2(m, l);
+}
+
+/// v21's combine in the last block: thread `tid` owns float4 slot (i2, j) = (tid / 16, tid % 16)
+/// of every warp partial, i.e. 2 dims of heads 2t and 2t + 1 (t = j % 2). It loads that slot and
+/// the heads' (m, l) of all `parts` partials at once (one L2 round trip), takes the two maxima
+/// itself, and writes its 4 outputs: no shuffles, no shared memory, no barrier. Partials are
+/// summed in slot order, so the result is the same on every run.
+template <class T>
+__device__ __forceinline__ void combine_warp_partials(const SplitArgs& sp, size_t bh, int parts, int tid,
+                                                      T* out_bh) {
+  const int i2 = tid / 16, j = tid % 16, g = j / 2, t = j % 2;
+  const float* po = sp.partial_o + bh * parts * kGqaGroup * kHeadDim + i2 * 64 + j * 4;
+  const float* pml = sp.partial_ml + bh * parts * kGqaGroup * 2 + 4 * t;  // (m, l) of heads 2t, 2t + 1
+  float4 os[kWarpPartialsMax], ml[kWarpPartialsMax];
+#pragma unroll
+  for (int x = 0; x < kWarpPartialsMax; ++x) {
+    if (x < parts) {
+      os[x] = load_coherent4(po + static_cast<size_t>(x) * kGqaGroup * kHeadDim);
+      ml[x] = load_coherent4(pml + static_cast<size_t>(x) * kGqaGroup * 2);
+    }
+  }
+  float m0 = -INFINITY, m1 = -INFINITY;
+#pragma unroll
+  for (int x = 0; x < kWarpPartialsMax; ++x)
+    if (x < parts) m0 = fmaxf(m0, ml[x].x), m1 = fmaxf(m1, ml[x].z);
+  const float u0 = m0 == -INFINITY ? 0.f : m0, u1 = m1 == -INFINITY ? 0.f : m1;  // all masked: weights 0
+  float l0 = 0.f, l1 = 0.f;
+  float4 acc = make_float4(0.f, 0.f, 0.f, 0.f);
+#pragma unroll
+  for (int x = 0; x < kWarpPartialsMax; ++x) {
+    if (x < parts) {
+      const float w0 = ml[x].x == -INFINITY ? 0.f : exp2f(ml[x].x - u0);
+      const float w1 = ml[x].z == -INFINITY ? 0.f : exp2f(ml[x].z - u1);
+      l0 += w0 * ml[x].y;
+      l1 += w1 * ml[x].w;
+      acc.x += w0 * os[x].x;
+      acc.y += w1 * os[x].y;
+      acc.z += w0 * os[x].z;
+      acc.w += w1 * os[x].w;
+    }
+  }
+  const int d = 64 * (i2 / 4) + 8 * g + 2 * (i2 % 4);
+  T* h0 = out_bh + (2 * t) * kHeadDim + d;
+  T* h1 = h0 + kHeadDim;
+  const float inv0 = 1.f / l0, inv1 = 1.f / l1;
+  h0[0] = Elem<T>::from_float(acc.x * inv0);
+  h0[1] = Elem<T>::from_float(acc.z * inv0);
+  h1[0] = Elem<T>::from_float(acc.y * inv1);
+  h1[1] = Elem<T>::from_float(acc.w * inv1);
+}
+
 /// The largest split count v16 runs as one cluster: 8, the portable cluster size (larger needs
 /// cudaFuncAttributeNonPortableClusterSizeAllowed and fits fewer clusters at once).
 inline constexpr int kMaxClusterSplits = 8;

@@ -4,7 +4,7 @@
 /// each warp holds two tiles in two register sets and reloads a tile's registers with the tile
 /// two ahead as soon as each half is used (K after q.K, V after P.V). v13 reloads with the next
 /// tile, so while it computes a tile nothing else of its own is in flight. The 64 extra registers
-/// per thread (~200 in all) leave room for 2 blocks per SM, not 3; the split plan asks for 2
+/// per thread (224 in all, ptxas) leave room for 2 blocks per SM, not 3; the split plan asks for 2
 /// anyway, so the grid is v13's at every shape here. The merge, the ticket and the combine are
 /// v13's; the arithmetic is the same in the same order, so the output is bitwise v13's (test).
 ///

@@ -364,9 +364,9 @@ TEST_CASE("probe-v13-loads: its checksum fails when a K or V word it should have
   }
 }
 
-TEST_CASE("probe-v13-clock, probe-v19-clock and probe-v20-clock: the version's output, and every block's stamps in order with one combine per (sequence, KV head)") {
+TEST_CASE("probe-v13/v19/v20/v21-clock: the version's output, and every block's stamps in order with one combine per (sequence, KV head)") {
   Stream st;
-  for (const char* id : {"probe-v13-clock", "probe-v19-clock", "probe-v20-clock"})
+  for (const char* id : {"probe-v13-clock", "probe-v19-clock", "probe-v20-clock", "probe-v21-clock"})
   for (int S : {4097, 200}) {
     const DecodeVersion* probe = DecodeRegistry::instance().find(id);
     REQUIRE(probe != nullptr);
@@ -374,7 +374,11 @@ TEST_CASE("probe-v13-clock, probe-v19-clock and probe-v20-clock: the version's o
     if (!lab::runnable_on(probe->info, lab::query_gpu(0), &why)) return;
     CAPTURE(id);  // several splits, and one (no combine: every block stores its output)
     DecodeFixture fx(shape_of(2, S, S + 61, lab::DType::bf16), st.s);
-    const Runner r = probe->prepare(fx.problem(Layout::contiguous));
+    DeviceProblem p = fx.problem(Layout::contiguous);
+    const bool v21 = std::string(id) == "probe-v21-clock";
+    if (v21 && S > 200) p.shape.splits = 4;  // v21's own tail (a partial per warp) runs at 2-4 splits
+    const Runner r = probe->prepare(p);
+    if (v21 && S > 200) CHECK(r.details.value("partials", std::string()) == "per warp");
     REQUIRE(r.annotate);
     fx.poison_output(st.s);
     r.launch(st.s);
@@ -459,6 +463,57 @@ TEST_CASE("v20 (tiles shared through a counter): every split count matches the o
       }
     }
   }
+}
+
+TEST_CASE("v21 (a partial per warp at 2-4 splits): the oracle at every split count, on relaunch, bitwise the same on every run, and v13's output where it runs v13's tail") {
+  // At 2-4 splits the last block combines 4 x splits warp partials (split_tail.cuh,
+  // combine_warp_partials); at 1 and at more than 4 splits v21 is v13 and must match it bit for
+  // bit. S = 7 leaves most warps of a split with no key at all (m = -inf partials, weight 0);
+  // S = 4097 ends a split on a partial tile.
+  Stream st;
+  const DecodeVersion* v13 = DecodeRegistry::instance().find("v13");
+  const DecodeVersion* v21 = DecodeRegistry::instance().find("v21");
+  REQUIRE(v13 != nullptr);
+  REQUIRE(v21 != nullptr);
+  std::string why;
+  if (!lab::runnable_on(v21->info, lab::query_gpu(0), &why)) return;
+  for (lab::DType dt : {lab::DType::bf16, lab::DType::f16})
+    for (int S : {7, 4097, 2600}) {
+      DecodeFixture fx(shape_of(3, S, S + 61, dt), st.s);
+      const size_t n = static_cast<size_t>(3) * fx.shape().Hq * fx.shape().D;
+      auto output = [&] {
+        std::vector<std::uint16_t> h(n);
+        LABS_CHECK(cudaMemcpyAsync(h.data(), fx.problem(Layout::contiguous).out, n * sizeof(std::uint16_t),
+                                   cudaMemcpyDeviceToHost, st.s));
+        LABS_CHECK(cudaStreamSynchronize(st.s));
+        return h;
+      };
+      for (int forced : {1, 2, 3, 4, 5, 9}) {
+        DeviceProblem p = fx.problem(Layout::contiguous);
+        p.shape.splits = forced;
+        const Runner a = v13->prepare(p), r = v21->prepare(p);
+        const int splits = r.details.value("splits", 0);
+        CAPTURE(label(*v21, p.shape, Layout::contiguous));
+        CAPTURE(splits);
+        REQUIRE(a.details.value("splits", 0) == splits);
+        const bool own = splits >= 2 && splits <= 4;
+        if (splits > 1) CHECK(r.details.value("partials", std::string()) == (own ? "per warp" : "per block"));
+        fx.poison_output(st.s);
+        a.launch(st.s);
+        const std::vector<std::uint16_t> v13_out = output();
+        std::vector<std::uint16_t> first;
+        for (int rep = 0; rep < 3; ++rep) {  // a ticket not reset would leave no last block: poison stays
+          fx.poison_output(st.s);
+          r.launch(st.s);
+          const lab::CheckResult c = fx.check_output();
+          CAPTURE(rep);
+          CHECK_MESSAGE(c.pass, c.summary());
+          if (rep == 0) first = output();
+          else CHECK(output() == first);
+        }
+        if (!own) CHECK(first == v13_out);
+      }
+    }
 }
 
 #endif
