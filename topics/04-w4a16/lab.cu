@@ -64,6 +64,8 @@ void print_list() {
                "  probe-v26-loads, probe-v26-staged (and the same for v31, v32)\n"
                "            the version's kernel with parts cut out (M = 1, int4-sym, only when named;\n"
                "            checked by a checksum of the bytes read: kernels/probe_lean_skeleton.cu)\n"
+               "  probe-v37-loads, probe-v37-staged\n"
+               "            v37's M > 8 kernel with the decode, mma and split-K tail cut out (M = 9..16)\n"
                "Shapes (--shape):";
   for (const Shape& s : llama_shapes()) std::cout << fmt::format(" {} ({}->{})", s.name, s.K, s.N);
   std::cout << "\n";

@@ -56,11 +56,19 @@ std::vector<PlanCase> make_plan(const PlanRequest& r);
 /// Names accepted by --variant besides the versions.
 inline std::vector<std::string> vendor_variants() { return {"cublas", "cublaslt"}; }
 
-/// Probes (kernels/probes.hpp): versions' kernels with parts cut out, M = 1, int4-sym. They run
-/// only when --variant names them.
-inline std::vector<std::string> probe_variants() {
+/// Probes (kernels/probes.hpp) of the M = 1 kernels v26, v31, v32: M = 1, int4-sym.
+inline std::vector<std::string> m1_probe_variants() {
   return {"probe-v26-loads", "probe-v26-staged", "probe-v31-loads",
           "probe-v31-staged", "probe-v32-loads", "probe-v32-staged"};
+}
+/// Probes of v37's M > 8 kernel: M = 9..16, int4-sym, even N.
+inline std::vector<std::string> mma_probe_variants() { return {"probe-v37-loads", "probe-v37-staged"}; }
+/// Probes (kernels/probes.hpp): versions' kernels with parts cut out, int4-sym. They run only
+/// when --variant names them.
+inline std::vector<std::string> probe_variants() {
+  std::vector<std::string> all = m1_probe_variants();
+  for (const std::string& v : mma_probe_variants()) all.push_back(v);
+  return all;
 }
 inline bool is_probe(const std::string& variant) { return variant.rfind("probe-", 0) == 0; }
 

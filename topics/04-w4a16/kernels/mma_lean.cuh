@@ -4,10 +4,14 @@
 /// with two groups of weights in flight, x staged four loads at a time, ldmatrix A above M = 8
 /// and an acq_rel split-K tail; v24 and v25 widen the block to 128 and 256 columns, v28 moves
 /// the tail into a thread-block cluster, v29 evens v24's splits, v37 loads v29's first batch of
-/// x before its weights. Compiled once per version; MmaLeanFeatures says what each adds.
+/// x before its weights, v39 moves v37's weights through a 4-deep cp.async ring in shared memory.
+/// Compiled once per version; MmaLeanFeatures says what each adds. A number above 1000 is a
+/// probe of version kVersion % 1000 (kernels/probe_lean_skeleton.cu): the version's grid, block,
+/// weight loads and (probe 2) x staging, with the decode, the mma and the split-K tail cut out.
 #pragma once
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -15,6 +19,8 @@
 #include "kernels/gemv_cuda_core.cuh"
 #include "kernels/mma_dequant.cuh"
 #include "kernels/splitk.cuh"
+#include "kernels/stream_k.cuh"
+#include "labs/device_buffer.hpp"
 #include "quant/tiled_layout.hpp"
 
 #if defined(LABS_BACKEND_CUDA)
@@ -28,32 +34,48 @@ constexpr int kMaxClusterSplits = 16;  // v28: K splits per cluster, the largest
 /// What each version adds, by its number.
 template <int kVersion>
 struct MmaLeanFeatures {
+  static constexpr int kBase = kVersion % 1000;  ///< the version a probe is cut from
+  /// 0: a version. 1: the weight and scale loads only (no x staging, no decode, mma or tail).
+  /// 2: probe 1 plus the x staging and the mma loop's ldmatrix reads of x. Above M = 8 and
+  /// int4-sym only; a probe sums the words it read into one slot per block instead.
+  static constexpr int kProbe = kVersion / 1000;
   /// v21, M <= 8: A rows gid >= M read row M - 1 (unpredicated LDS; v20's predicated loads made
   /// ptxas, under the 64-register cap, rebuild the address and branch at every k-step).
-  static constexpr bool kClampedRows = kVersion >= 21;
+  static constexpr bool kClampedRows = kBase >= 21;
   /// v21, M > 8: groups per split from the v20 split sweep (clamp(G / 8, 4, 11)) instead of v5's plan.
-  static constexpr bool kSweptPlan = kVersion >= 21;
+  static constexpr bool kSweptPlan = kBase >= 21;
   /// v22, M <= 8: groups per split from v21's sweep at M = 1-8: max(4, G / 8), capped at 112 / M
   /// (x at most 28 KB per block) instead of v5's plan. The kernels are v21's.
-  static constexpr bool kSweptPlanSmallM = kVersion >= 22;
+  static constexpr bool kSweptPlanSmallM = kBase >= 22;
   /// Warps per block, side by side in N (two n-tiles each): 4 = v5's 64 columns; v24 8 (128
-  /// columns, and v28, v29, v37, which are built on v24), v25 16 (256): x staged once per block feeds
-  /// 2x / 4x the weights.
-  static constexpr int kWarps = kVersion == 24 || kVersion == 28 || kVersion == 29 || kVersion == 37 ? 8 : kVersion == 25 ? 16 : 4;
+  /// columns, and v28, v29, v37, v39, which are built on v24), v25 16 (256): x staged once per
+  /// block feeds 2x / 4x the weights.
+  static constexpr int kWarps =
+      kBase == 24 || kBase == 28 || kBase == 29 || kBase == 37 || kBase == 39 ? 8 : kBase == 25 ? 16 : 4;
   /// v29: v24 with the rule's split moved to the nearest split count that divides G (no short
-  /// last split). v37 is built on v29.
-  static constexpr bool kEvenSplits = kVersion == 29 || kVersion == 37;
+  /// last split). v37 is built on v29, v39 on v37.
+  static constexpr bool kEvenSplits = kBase == 29 || kBase == 37 || kBase == 39;
   /// v37, M > 8: each thread's first batch of x loads (kStageLoads x 16 bytes) leaves before the
   /// weight ring's loads instead of queueing behind them (v35's idea on this kernel); the same
-  /// loads, stores and layout, so the same output. Its M <= 8 kernels are v29's.
-  static constexpr bool kXFirst = kVersion == 37;
+  /// loads, stores and layout, so the same output. Its M <= 8 kernels are v29's. v39 keeps it;
+  /// probe 1 stages no x.
+  static constexpr bool kXFirst = (kBase == 37 || kBase == 39) && kProbe != 1;
+  /// v39: each warp's weights go through a kDepth-deep cp.async ring in shared memory (after x)
+  /// instead of v37's two register stages: 4 groups (4 KB) in flight per warp, not 2. The scales
+  /// (and zero points) keep a register ring of the same depth. Same words, same decode and mma,
+  /// same order of additions: the output is bitwise v37's.
+  static constexpr bool kSmemRing = kBase == 39;
   /// v28: the K splits of one column block run as one thread-block cluster and add their partials
   /// through distributed shared memory (no global partials, no ticket, no fence).
-  static constexpr bool kClusterReduce = kVersion == 28;
+  static constexpr bool kClusterReduce = kBase == 28;
   static constexpr int kBlockN = kWarps * kTilesPerWarp * kTileN;
   static constexpr int kThreads = kWarps * kWarp;
   /// Blocks per SM asked of ptxas for the symmetric kernels: 32 warps per SM, <= 64 registers.
   static constexpr int kMinBlocks = 32 / kWarps;
+  /// Groups in flight per warp: kAhead (2) in the register ring, 4 in v39's shared-memory ring.
+  static constexpr int kDepth = kSmemRing ? 4 : 2;
+  /// v39's ring, bytes per block: kDepth slots of the warp's two 512-byte tiles, per warp.
+  static constexpr int kRingBytes = kSmemRing ? kWarps * kDepth * kTilesPerWarp * kTileBytes : 0;
 };
 
 /// Groups per block (per K split) for M rows and G groups: --splits when given, else the
@@ -170,11 +192,34 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
       const int tile = tile0 + t;
       const int nb = tile * kTileN;
       const bool live = gi < g_end && tile < n_tiles;
-      st.w[t] = live ? load16(tiled + ((static_cast<std::size_t>(tile) * G + gi) * 32 + lane) * 16)
-                     : make_uint4(0, 0, 0, 0);
+      if constexpr (!MmaLeanFeatures<kVersion>::kSmemRing)  // v39: the weights go through cp.async (issue_w)
+        st.w[t] = live ? load16(tiled + ((static_cast<std::size_t>(tile) * G + gi) * 32 + lane) * 16)
+                       : make_uint4(0, 0, 0, 0);
       st.s[t] = live ? scale_pair(scales, gi, N, nb + 2 * tig) : 0u;
       st.z[t] = kAsym && live && nb + gid < N ? static_cast<int>(zeros[static_cast<std::size_t>(gi) * N + nb + gid]) : 8;
     }
+  };
+
+  // v39: the warp's ring of kDepth slots, behind the staged x (16-byte aligned: 2 xs_stride is a
+  // multiple of 16). Lane l copies and reads bytes [16 l, 16 l + 16) of each tile: no lane reads
+  // another's copy, so a slot needs no barrier, only the lane's own cp.async.wait_group.
+  std::uint8_t* ring_w = reinterpret_cast<std::uint8_t*>(smem_raw) + (kRowsAbove8 ? 16 : M) * xs_stride * 2 +
+                         warp * MmaLeanFeatures<kVersion>::kDepth * kTilesPerWarp * kTileBytes + lane * 16;
+  static_assert((MmaLeanFeatures<kVersion>::kDepth & (MmaLeanFeatures<kVersion>::kDepth - 1)) == 0, "a power of two");
+  auto ring_slot = [&](int gi) {
+    return ring_w + ((gi - g_begin) & (MmaLeanFeatures<kVersion>::kDepth - 1)) * kTilesPerWarp * kTileBytes;
+  };
+  auto issue_w = [&](int gi) {  // one commit group per group gi, empty past the block's range
+    if (gi < g_end) {
+#pragma unroll
+      for (int t = 0; t < kTilesPerWarp; ++t) {
+        const int tile = tile0 + t;
+        const bool live = tile < n_tiles;  // past the last tile: zero-filled, as v37's registers
+        stream_k::cp_async(ring_slot(gi) + t * kTileBytes,
+                           live ? tiled + ((static_cast<std::size_t>(tile) * G + gi) * 32 + lane) * 16 : tiled, 16, live);
+      }
+    }
+    stream_k::cp_async_commit();
   };
 
   // v37, above M = 8: the x staging's first batch (step 2's first pass: the same chunks and
@@ -194,10 +239,15 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
     }
   }
 
-  // 1. Two groups of weights in flight (first, but for v37's batch of x above).
-  Stage ring[kAhead];
+  // 1. Two groups of weights in flight (first, but for v37's batch of x above); v39: four, the
+  // weights by cp.async into the shared-memory ring, the scales in registers.
+  if constexpr (MmaLeanFeatures<kVersion>::kSmemRing) {
 #pragma unroll
-  for (int a = 0; a < kAhead; ++a) load_stage(ring[a], g_begin + a);
+    for (int a = 0; a < MmaLeanFeatures<kVersion>::kDepth; ++a) issue_w(g_begin + a);
+  }
+  Stage ring[MmaLeanFeatures<kVersion>::kDepth];
+#pragma unroll
+  for (int a = 0; a < MmaLeanFeatures<kVersion>::kDepth; ++a) load_stage(ring[a], g_begin + a);
 
   // 2. x[0:M, the block's k range] into padded rows; above M = 8 all 16 rows (M..15 zero: ldmatrix
   // reads them), else M rows (read with v5's predicated LDS).
@@ -211,6 +261,7 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
       if (i < total) *reinterpret_cast<uint4*>(xs + (i / vecs) * xs_stride + (i % vecs) * 8) = x_first[b];
     }
   }
+  if constexpr (MmaLeanFeatures<kVersion>::kProbe != 1)  // probe 1 stages no x (the barrier stays)
   for (int base = threadIdx.x + (MmaLeanFeatures<kVersion>::kXFirst && kRowsAbove8 ? kThreads * kStageLoads : 0); base < total;
        base += kThreads * kStageLoads) {
     uint4 v[kStageLoads];
@@ -250,41 +301,77 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
   };
 
   float acc[kTilesPerWarp][4] = {};
+  std::uint32_t probe_sum = 0;  // probes: the words this lane read, wrapping
   for (int gi = g_begin; gi < g_end; ++gi) {
-    const Stage cur = ring[0];
+    Stage cur = ring[0];
 #pragma unroll
-    for (int a = 0; a + 1 < kAhead; ++a) ring[a] = ring[a + 1];
-    load_stage(ring[kAhead - 1], gi + kAhead);  // g + 1 and g + 2 in flight while g is multiplied
+    for (int a = 0; a + 1 < MmaLeanFeatures<kVersion>::kDepth; ++a) ring[a] = ring[a + 1];
+    // g + 1 and g + 2 in flight while g is multiplied (v39: g + 1 .. g + 3, and g + 4 after it)
+    load_stage(ring[MmaLeanFeatures<kVersion>::kDepth - 1], gi + MmaLeanFeatures<kVersion>::kDepth);
+    if constexpr (MmaLeanFeatures<kVersion>::kSmemRing) {  // v39: group gi's copies (the oldest) have landed
+      stream_k::cp_async_wait_oldest<MmaLeanFeatures<kVersion>::kDepth>();
+#pragma unroll
+      for (int t = 0; t < kTilesPerWarp; ++t) cur.w[t] = *reinterpret_cast<const uint4*>(ring_slot(gi) + t * kTileBytes);
+    }
+    if constexpr (MmaLeanFeatures<kVersion>::kProbe > 0) {  // the words are summed instead of decoded and multiplied
+#pragma unroll
+      for (int t = 0; t < kTilesPerWarp; ++t)  // a scale pair is loaded by the 8 lanes of one tig: counted once
+        probe_sum += cur.w[t].x + cur.w[t].y + cur.w[t].z + cur.w[t].w + (gid == 0 ? cur.s[t] : 0u);
+      if constexpr (MmaLeanFeatures<kVersion>::kProbe == 2) {  // the mma loop's A fragments: every staged word once per warp
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+          std::uint32_t a[4];
+          load_a(a, (gi - g_begin) * kTileK + j * 16);
+          probe_sum += a[0] + a[1] + a[2] + a[3];
+        }
+      }
+      if constexpr (MmaLeanFeatures<kVersion>::kSmemRing) issue_w(gi + MmaLeanFeatures<kVersion>::kDepth);
+    } else {
+      typename D::Zero zb[kTilesPerWarp];
+#pragma unroll
+      for (int t = 0; t < kTilesPerWarp; ++t) zb[t] = D::zero(cur.z[t]);
 
-    typename D::Zero zb[kTilesPerWarp];
+      float c[kTilesPerWarp][4] = {};
+      const int kg = (gi - g_begin) * kTileK;
 #pragma unroll
-    for (int t = 0; t < kTilesPerWarp; ++t) zb[t] = D::zero(cur.z[t]);
-
-    float c[kTilesPerWarp][4] = {};
-    const int kg = (gi - g_begin) * kTileK;
+      for (int j = 0; j < 4; ++j) {
+        std::uint32_t a0[4], a1[4];  // A of k-steps 2j and 2j + 1
+        load_a(a0, kg + (2 * j) * 16);
+        load_a(a1, kg + (2 * j + 1) * 16);
 #pragma unroll
-    for (int j = 0; j < 4; ++j) {
-      std::uint32_t a0[4], a1[4];  // A of k-steps 2j and 2j + 1
-      load_a(a0, kg + (2 * j) * 16);
-      load_a(a1, kg + (2 * j + 1) * 16);
+        for (int t = 0; t < kTilesPerWarp; ++t) {
+          std::uint32_t b[4];
+          D::decode(word_of(cur.w[t], j), zb[t], b);
+          D::mma(c[t], a0, b[0], b[1]);
+          D::mma(c[t], a1, b[2], b[3]);
+        }
+      }
+      // v39: the slot's words are in registers and used: refill it with group gi + kDepth.
+      if constexpr (MmaLeanFeatures<kVersion>::kSmemRing) issue_w(gi + MmaLeanFeatures<kVersion>::kDepth);
 #pragma unroll
       for (int t = 0; t < kTilesPerWarp; ++t) {
-        std::uint32_t b[4];
-        D::decode(word_of(cur.w[t], j), zb[t], b);
-        D::mma(c[t], a0, b[0], b[1]);
-        D::mma(c[t], a1, b[2], b[3]);
+        const float s_lo = lo_to_f32(cur.s[t], T{}), s_hi = hi_to_f32(cur.s[t], T{});
+        acc[t][0] = fmaf(c[t][0], s_lo, acc[t][0]);
+        acc[t][1] = fmaf(c[t][1], s_hi, acc[t][1]);
+        acc[t][2] = fmaf(c[t][2], s_lo, acc[t][2]);
+        acc[t][3] = fmaf(c[t][3], s_hi, acc[t][3]);
       }
-    }
-#pragma unroll
-    for (int t = 0; t < kTilesPerWarp; ++t) {
-      const float s_lo = lo_to_f32(cur.s[t], T{}), s_hi = hi_to_f32(cur.s[t], T{});
-      acc[t][0] = fmaf(c[t][0], s_lo, acc[t][0]);
-      acc[t][1] = fmaf(c[t][1], s_hi, acc[t][1]);
-      acc[t][2] = fmaf(c[t][2], s_lo, acc[t][2]);
-      acc[t][3] = fmaf(c[t][3], s_hi, acc[t][3]);
     }
   }
 
+  if constexpr (MmaLeanFeatures<kVersion>::kProbe > 0) {  // one sum per block, in the buffer passed as partials
+    __shared__ std::uint32_t warp_sums[kThreads / kWarp];
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) probe_sum += __shfl_xor_sync(0xffffffffu, probe_sum, o);
+    if (lane == 0) warp_sums[warp] = probe_sum;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+      std::uint32_t sum = 0;
+      for (int v = 0; v < kThreads / kWarp; ++v) sum += warp_sums[v];
+      reinterpret_cast<std::uint32_t*>(partials)[blockIdx.y * gridDim.x + blockIdx.x] = sum;
+    }
+    return;
+  }
   const int splits = gridDim.y;
   const int col0 = blockIdx.x * kBlockN;
   if constexpr (MmaLeanFeatures<kVersion>::kClusterReduce) {
@@ -326,11 +413,16 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
     splitk_finish_in_flight(partials, &tickets[blockIdx.x], y, M, N, col0, kBlockN, splits, blockIdx.x);
 }
 
-/// Plans and launches the kernel for p; `name` is the version in messages.
+/// Plans and launches the kernel for p; `name` is the version in messages. A probe (kVersion >
+/// 1000) runs above M = 8 in int4-sym only and hands back the buffer of its per-block sums in
+/// *probe_sums.
 template <int kVersion>
-Step prepare_mma_lean(const Problem& p, const char* name) {
+Step prepare_mma_lean(const Problem& p, const char* name, std::shared_ptr<lab::DeviceBytes>* probe_sums = nullptr) {
+  constexpr bool kIsProbe = MmaLeanFeatures<kVersion>::kProbe > 0;
   require_supported(p);
   if (!is_int4(p.wfmt)) throw std::invalid_argument(std::string(name) + " implements int4-sym and int4-asym only");
+  if (kIsProbe && (p.M <= 8 || p.wfmt != WFormat::int4_sym || p.N % 2 != 0))
+    throw std::invalid_argument(std::string(name) + " runs above M = 8, int4-sym, even N only (its checksum counts scale pairs as words)");
   constexpr int kBlockN = MmaLeanFeatures<kVersion>::kBlockN;
   constexpr int kThreads = MmaLeanFeatures<kVersion>::kThreads;
   const int G = p.K / kTileK;
@@ -344,7 +436,8 @@ Step prepare_mma_lean(const Problem& p, const char* name) {
   auto build = [&](auto tag_t, auto asym_c, auto above8_c) {
     using T = decltype(tag_t);
     auto kernel = w4_mma_lean<T, decltype(asym_c)::value, decltype(above8_c)::value, kVersion>;
-    const int smem_probe = rows * (std::min(G, gps_smem) * kTileK + kXPad) * 2;
+    constexpr int kRingBytes = MmaLeanFeatures<kVersion>::kRingBytes;  // v39: the weights' ring, after x
+    const int smem_probe = rows * (std::min(G, gps_smem) * kTileK + kXPad) * 2 + kRingBytes;
     int per_sm = 1;
     LABS_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem_probe));
     int gps = mma_lean_groups_per_split<kVersion>(
@@ -359,7 +452,7 @@ Step prepare_mma_lean(const Problem& p, const char* name) {
     const int splits = (G + gps - 1) / gps;
     const bool cluster = kCluster && splits > 1;
     const int xs_stride = gps * kTileK + kXPad;
-    const int smem = cluster ? cluster_partial_offset(rows, xs_stride) + p.M * kBlockN * 4 : rows * xs_stride * 2;
+    const int smem = cluster ? cluster_partial_offset(rows, xs_stride) + p.M * kBlockN * 4 : rows * xs_stride * 2 + kRingBytes;
     int device = 0, optin = 0;
     LABS_CHECK(cudaGetDevice(&device));
     LABS_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
@@ -367,8 +460,13 @@ Step prepare_mma_lean(const Problem& p, const char* name) {
       throw std::invalid_argument(std::string(name) + ": " + std::to_string(splits) + " splits stage " + std::to_string(smem) +
                                   " bytes of x per block, the limit is " + std::to_string(optin));
     LABS_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
-    const SplitKWorkspace ws(col_blocks, cluster ? 1 : splits, p.M, kBlockN);  // v28: no global partials
+    const SplitKWorkspace ws(col_blocks, cluster || kIsProbe ? 1 : splits, p.M, kBlockN);  // v28: no global partials
     const dim3 grid(col_blocks, splits);
+    std::shared_ptr<lab::DeviceBytes> sums;  // probes: one 32-bit sum per block, passed as the partials
+    if constexpr (kIsProbe) {
+      sums = std::make_shared<lab::DeviceBytes>(sizeof(std::uint32_t) * static_cast<std::size_t>(col_blocks) * splits);
+      *probe_sums = sums;
+    }
     cudaLaunchAttribute cluster_dim{};
     cluster_dim.id = cudaLaunchAttributeClusterDimension;
     cluster_dim.val.clusterDim.x = 1;
@@ -409,12 +507,18 @@ Step prepare_mma_lean(const Problem& p, const char* name) {
         LABS_CHECK(cudaLaunchKernelEx(&cfg, kernel, x, y, w.tiled, scales, w.zeros, q.M, q.N, q.K, gps,
                                       static_cast<float*>(nullptr), static_cast<unsigned*>(nullptr)));
       } else {
-        kernel<<<grid, kThreads, smem, s>>>(x, y, w.tiled, scales, w.zeros, q.M, q.N, q.K, gps, ws.partials(), ws.tickets());
+        kernel<<<grid, kThreads, smem, s>>>(x, y, w.tiled, scales, w.zeros, q.M, q.N, q.K, gps,
+                                            sums ? sums->as<float>() : ws.partials(), ws.tickets());
       }
       LABS_CHECK_LAUNCH();
     };
   };
-  dispatch_mma_kernel(p, build);
+  if constexpr (kIsProbe) {  // the kernels it was checked to take: above M = 8, symmetric
+    if (p.dtype == lab::DType::bf16) build(lab::bf16{}, std::false_type{}, std::true_type{});
+    else build(lab::f16{}, std::false_type{}, std::true_type{});
+  } else {
+    dispatch_mma_kernel(p, build);
+  }
   return step;
 }
 

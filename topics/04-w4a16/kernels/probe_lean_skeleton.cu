@@ -26,6 +26,26 @@
 /// the compute (+2.73 / +1.55), where the prediction had it three times smaller.
 ///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v26,probe-v26-staged,probe-v26-loads --m 1 --shape 8b-gate,8b-down
+///
+/// Probes of v37 above M = 8 (kernels/mma_lean.cuh, MmaLeanFeatures' kProbe; versions 1037, 2037):
+/// v37's grid (column blocks x its even split), 8-warp blocks, shared memory and register ring,
+/// with the decode, the mma, the scale multiply and the split-K tail (partials, ticket, last
+/// block's sum) cut out; each block writes one sum.
+///   probe-v37-loads   the weight and scale loads of the ring only (no x staged; the barrier stays).
+///   probe-v37-staged  plus v37's x staging (first batch before the weights, the rest after) and
+///                     the mma loop's ldmatrix reads of x (8 per group and warp).
+/// Beside v37 and the read kernel, read -> loads is the grid and the 2-deep register ring,
+/// loads -> staged the x staging, staged -> v37 the decode, mma and split-K tail together.
+/// int4-sym, M = 9..16, even N (a scale pair is counted as one 32-bit word of the scales).
+///
+/// PREDICTION (before measuring; bf16, cold; v37 8b-gate / 8b-down M = 16 20.7 / 22.0 us, read
+/// kernel 11.2): probe-v37-loads ~15.5 / ~17 us (far above the read: 2 groups per warp in flight,
+/// 8b-down 16 warps per SM, 8b-gate 1.7 waves of 4-group blocks), probe-v37-staged +1.5 / +2.5 us
+/// (one x round trip on 8b-gate, four on 8b-down), the rest ~3.5 / ~2.5 us for the decode, mma and
+/// tail. At M = 9 the staged probe ~0.5 us under M = 16 (x loads for 9 rows), the loads probe the
+/// same. MEASURED: not yet measured.
+///
+/// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v37,v39,probe-v37-loads,probe-v37-staged --dtype bf16 --wfmt int4-sym --m 9,12,16 --shape 8b-gate,8b-down
 #include "kernels/probes.hpp"
 
 #include <cstdint>
@@ -34,6 +54,7 @@
 #include <vector>
 
 #include "kernels/lean_stream_k.cuh"
+#include "kernels/mma_lean.cuh"
 #include "labs/probe_check.hpp"
 
 namespace w4a16 {
@@ -55,9 +76,37 @@ std::uint32_t expected_sum(const DeviceWeights& w, const Problem& p, int probe, 
   return e;
 }
 
+/// The v37 probes' expected sum: every 16-byte weight copy of the tiled packing once (tiles past
+/// N are zero-filled, not read), every scale pair once (the lanes of gid 0 count it), and probe 2
+/// adds, per column block and warp, every word of x's M rows (each warp reads all of its
+/// block's staged x with ldmatrix; the splits cover K once; rows >= M are staged as zeros).
+std::uint32_t expected_mma_sum(const DeviceWeights& w, const Problem& p, int probe, Stream s) {
+  const int G = p.K / kTileK;
+  const int col_blocks = (p.N + mma_lean::MmaLeanFeatures<37>::kBlockN - 1) / mma_lean::MmaLeanFeatures<37>::kBlockN;
+  std::uint32_t e = lab::device_word_sum(w.tiled, tiled_bytes(p.N, p.K), s);
+  e += lab::device_word_sum(w.scales, static_cast<std::size_t>(G) * p.N * lab::dtype_bytes(p.dtype), s);
+  if (probe == 2)
+    e += static_cast<std::uint32_t>(mma_lean::MmaLeanFeatures<37>::kWarps) * static_cast<std::uint32_t>(col_blocks) *
+         lab::device_word_sum(p.x, static_cast<std::size_t>(p.M) * p.K * lab::dtype_bytes(p.dtype), s);
+  return e;
+}
+
 }  // namespace
 
 ProbeCase prepare_probe(const std::string& id, const Problem& p) {
+  if (id == "probe-v37-loads" || id == "probe-v37-staged") {  // the M > 8 kernel: its prepare refuses the rest
+    std::shared_ptr<lab::DeviceBytes> sums;
+    ProbeCase c;
+    const int probe = id == "probe-v37-loads" ? 1 : 2;
+    c.step = probe == 1 ? mma_lean::prepare_mma_lean<1037>(p, "probe-v37-loads", &sums)
+                        : mma_lean::prepare_mma_lean<2037>(p, "probe-v37-staged", &sums);
+    c.poison = [sums](Stream s) { sums->poison(s); };
+    const Problem q = p;
+    c.check = [sums, q, probe](const DeviceWeights& w, Stream s) {
+      return lab::compare_word_sums(*sums, expected_mma_sum(w, q, probe, s), s);
+    };
+    return c;
+  }
   if (p.M != 1) throw std::invalid_argument(id + " runs at M = 1 only (its checksum counts one row of x)");
   if (p.wfmt != WFormat::int4_sym) throw std::invalid_argument(id + " cuts versions that implement int4-sym only");
   std::shared_ptr<lab::DeviceBytes> sums;

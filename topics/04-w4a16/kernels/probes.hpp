@@ -1,6 +1,6 @@
 /// @file probes.hpp
 /// Probes: a version's kernel with parts of its work cut out, run by the lab like a version
-/// (`--variant probe-v26-loads`) to say where that version's time goes. A probe cannot be
+/// (`--variant probe-v26-loads`, `probe-v37-loads`) to say where that version's time goes. A probe cannot be
 /// checked against the GEMV oracle (it computes no GEMV); it sums, with wrapping 32-bit
 /// adds, every word it read, and its check compares that sum with an independent sum of the
 /// bytes it should have read. A skipped or doubled 16-byte copy changes the sum.
@@ -23,7 +23,8 @@ struct ProbeCase {
 };
 
 /// Prepares probe `id` (one of lab_plan.hpp's probe_variants()) for p. Throws
-/// std::invalid_argument for a problem it does not take (M != 1, N % 8 != 0, not int4-sym).
+/// std::invalid_argument for a problem it does not take (not int4-sym; the M = 1 probes: M != 1,
+/// N % 8 != 0; v37's: M <= 8, odd N).
 ProbeCase prepare_probe(const std::string& id, const Problem& p);
 #endif
 

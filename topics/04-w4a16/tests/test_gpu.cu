@@ -19,6 +19,7 @@
 #include "quant/error_stats.hpp"
 #include "quant/pack.hpp"
 #include "quant/rtn.hpp"
+#include "quant/tiled_layout.hpp"
 #include "reference/check_output.hpp"
 #include "reference/cpu_gemv.hpp"
 #include "support/dense_gemm.hpp"
@@ -270,7 +271,7 @@ TEST_CASE("split-K versions are bitwise deterministic across runs and correct on
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 99, st.s);
-  for (const char* name : {"v4", "v5", "v7", "v8", "v20", "v21", "v22", "v24", "v25", "v28", "v29", "v37"})
+  for (const char* name : {"v4", "v5", "v7", "v8", "v20", "v21", "v22", "v24", "v25", "v28", "v29", "v37", "v39"})
     for (int M : {1, 9, 16}) {
       const Problem p = problem_for(d, M, WFormat::int4_asym);
       const Step step = Registry::instance().find(name)->prepare(p);
@@ -493,13 +494,13 @@ TEST_CASE("v38 is v36 but for v37 above M = 8, int4-sym, where v36 runs v24 or v
   check_dispatch_path("v38", 4096, 14336, 9, 37, "v37");
 }
 
-TEST_CASE("v20 ... v22, v24, v25, v28, v29, v37 under the lab's --splits: every split count is correct, and past G they refuse") {
+TEST_CASE("v20 ... v22, v24, v25, v28, v29, v37, v39 under the lab's --splits: every split count is correct, and past G they refuse") {
   StreamHolder st;
   const int N = 200, K = 1152;  // 9 groups: splits 1, 2, 4 (gps 5, 5, 3) and 9 all cut K differently
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 97, st.s);
-  for (const char* name : {"v20", "v21", "v22", "v24", "v25", "v28", "v29", "v37"}) {
+  for (const char* name : {"v20", "v21", "v22", "v24", "v25", "v28", "v29", "v37", "v39"}) {
     for (int splits : {1, 2, 4, 9})
       for (int M : {1, 3, 16}) {
         Problem p = problem_for(d, M, WFormat::int4_sym);
@@ -560,13 +561,13 @@ TEST_CASE("v26 stages x differently from v19, v32 has a deeper ring, but both ad
   }
 }
 
-TEST_CASE("a target shape at full size: v3 ... v38 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3 ... v39 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34", "v35", "v36", "v37", "v38"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34", "v35", "v36", "v37", "v38", "v39"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
@@ -578,7 +579,7 @@ TEST_CASE("a target shape at full size: v3 ... v38 against the GPU reference") {
     }
 }
 
-TEST_CASE("the probes' checksums equal the sum of the bytes they read, and fail for bytes they did not read") {
+TEST_CASE("the M = 1 probes' checksums equal the sum of the bytes they read, and fail for bytes they did not read") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
@@ -587,7 +588,7 @@ TEST_CASE("the probes' checksums equal the sum of the bytes they read, and fail 
     for (lab::DType t : {lab::DType::bf16, lab::DType::f16}) {
       DeviceData d(hc.N, hc.K, t, sets, 31, st.s);
       DeviceData other(hc.N, hc.K, t, sets, 32, st.s);  // other weights: a probe did not read these
-      for (const std::string& id : probe_variants()) {
+      for (const std::string& id : m1_probe_variants()) {
         INFO(id, " N=", hc.N, " K=", hc.K, " ", lab::dtype_name(t));
         const ProbeCase c = prepare_probe(id, problem_for(d, 1, WFormat::int4_sym));
         c.poison(st.s);
@@ -601,7 +602,7 @@ TEST_CASE("the probes' checksums equal the sum of the bytes they read, and fail 
   // What a probe does not take it refuses, by name.
   DeviceData odd(257, 384, lab::DType::bf16, sets, 33, st.s);
   DeviceData d(1000, 4224, lab::DType::bf16, sets, 31, st.s);
-  for (const std::string& id : probe_variants()) {
+  for (const std::string& id : m1_probe_variants()) {
     CHECK_THROWS_AS(prepare_probe(id, problem_for(d, 2, WFormat::int4_sym)), std::invalid_argument);
     CHECK_THROWS_AS(prepare_probe(id, problem_for(odd, 1, WFormat::int4_sym)), std::invalid_argument);
   }
@@ -644,4 +645,112 @@ TEST_CASE("v33 is v31 (G <= 64) or v26 (G > 64) without the stream-K bookkeeping
         CHECK(std::memcmp(b.data(), e.data(), bytes) == 0);
       }
     }
+}
+
+TEST_CASE("v39 is v37 with the weights through a shared-memory ring: bitwise v37's output at every M, in both formats, at the plan's split and a forced one") {
+  StreamHolder st;
+  DeviceData::Sets sets;
+  sets.int4 = 1;
+  // 3 groups (a block shorter than the ring: slots past the range stay empty), 33 (odd; N % 2 != 0
+  // on the second: the scales' two-load path, and a last column block with dead tiles, zero-filled
+  // by cp.async), and 8b-down's K (112 groups: 14 per block, the ring wraps three times).
+  for (HostCase hc : {HostCase{257, 384}, HostCase{1000, 4224}, HostCase{1001, 4224}, HostCase{512, 14336}})
+    for (lab::DType t : {lab::DType::bf16, lab::DType::f16}) {
+      DeviceData d(hc.N, hc.K, t, sets, 94, st.s);
+      for (WFormat f : {WFormat::int4_sym, WFormat::int4_asym})
+        for (int M : {1, 5, 8, 9, 12, 16})
+          for (int splits : {0, std::min(4, hc.K / kGroup)}) {
+            const std::size_t bytes = static_cast<std::size_t>(M) * d.N() * lab::dtype_bytes(t);
+            std::vector<unsigned char> out37(bytes), out39(bytes);
+            for (const auto& run : {std::pair{"v37", &out37}, std::pair{"v39", &out39}}) {
+              Problem p = problem_for(d, M, f);
+              p.splits = splits;
+              const Step step = Registry::instance().find(run.first)->prepare(p);
+              INFO(run.first, " N=", hc.N, " K=", hc.K, " ", lab::dtype_name(t), " ", wfmt_name(f), " M=", M, " splits=", splits);
+              REQUIRE(run_and_check(step, d, f, M, d.gpu_reference(f, st.s), st.s).pass);
+              LABS_CHECK(cudaMemcpy(run.second->data(), d.y(), bytes, cudaMemcpyDeviceToHost));
+            }
+            INFO("N=", hc.N, " K=", hc.K, " ", lab::dtype_name(t), " ", wfmt_name(f), " M=", M, " splits=", splits);
+            CHECK(std::memcmp(out37.data(), out39.data(), bytes) == 0);
+          }
+    }
+  // The two target layers at full size, M = 9 and 16, against the GPU reference.
+  for (const auto& nk : {std::pair{14336, 4096}, std::pair{4096, 14336}}) {
+    DeviceData d(nk.first, nk.second, lab::DType::bf16, sets, 39, st.s);
+    for (int M : {9, 16}) {
+      const Problem p = problem_for(d, M, WFormat::int4_sym);
+      const lab::CheckResult r = run_and_check(Registry::instance().find("v39")->prepare(p), d, WFormat::int4_sym, M,
+                                               d.gpu_reference(WFormat::int4_sym, st.s), st.s);
+      INFO("N=", nk.first, " K=", nk.second, " M=", M, ": ", r.summary());
+      CHECK(r.pass);
+    }
+  }
+}
+
+namespace {
+/// Adds 1 to the 32-bit word at byte `offset` of device memory `p` (-1 with undo).
+void bump_word(const void* p, std::size_t offset, int by) {
+  std::uint32_t v = 0;
+  auto* at = static_cast<unsigned char*>(const_cast<void*>(p)) + offset;
+  LABS_CHECK(cudaMemcpy(&v, at, 4, cudaMemcpyDeviceToHost));
+  v += static_cast<std::uint32_t>(by);
+  LABS_CHECK(cudaMemcpy(at, &v, 4, cudaMemcpyHostToDevice));
+}
+}  // namespace
+
+TEST_CASE("v37's probes at M = 9..16: the checksums equal the sum of the bytes they read, and fail when one live word changes") {
+  StreamHolder st;
+  DeviceData::Sets sets;
+  sets.int4 = 1;
+  // 125 tiles (the last column block has dead tiles), 8b-down's K (8 splits of 14 groups, x in
+  // four batches), 8b-gate at full size.
+  for (HostCase hc : {HostCase{1000, 4224}, HostCase{512, 14336}, HostCase{14336, 4096}})
+    for (lab::DType t : {lab::DType::bf16, lab::DType::f16}) {
+      DeviceData d(hc.N, hc.K, t, sets, 41, st.s);
+      DeviceData other(hc.N, hc.K, t, sets, 42, st.s);
+      const DeviceWeights w = d.weights(WFormat::int4_sym, 0);
+      for (const std::string& id : mma_probe_variants())
+        for (int M : {9, 12, 16}) {
+          INFO(id, " N=", hc.N, " K=", hc.K, " ", lab::dtype_name(t), " M=", M);
+          const ProbeCase c = prepare_probe(id, problem_for(d, M, WFormat::int4_sym));
+          auto run = [&] {
+            c.poison(st.s);
+            c.step(w, st.s);
+            LABS_CHECK(cudaStreamSynchronize(st.s));
+            return c.check(w, st.s).pass;
+          };
+          c.poison(st.s);
+          CHECK_FALSE(c.check(w, st.s).pass);  // nothing ran: poisoned sums
+          CHECK(run());
+          CHECK_FALSE(c.check(other.weights(WFormat::int4_sym, 0), st.s).pass);
+          // One word of the last tile's last group, one scale pair, changed after the run: the
+          // expected sum moves, the probe's does not.
+          for (const auto& word : {std::pair{static_cast<const void*>(w.tiled), tiled_bytes(hc.N, hc.K) - 4},
+                                   std::pair{w.scales, std::size_t{4}}}) {
+            bump_word(word.first, word.second, 1);
+            CHECK_FALSE(c.check(w, st.s).pass);
+            CHECK(run());  // rerun on the changed word: the probe read it
+            bump_word(word.first, word.second, -1);
+          }
+          // x: row M - 1 is read by the staged probe only; row M (staged as zeros) by neither.
+          const std::size_t row = static_cast<std::size_t>(hc.K) * lab::dtype_bytes(t);
+          bump_word(d.x(), (M - 1) * row + 8, 1);
+          CHECK(run() == (id == "probe-v37-loads"));
+          bump_word(d.x(), (M - 1) * row + 8, -1);
+          if (M < 16) {
+            bump_word(d.x(), M * row + 8, 1);
+            CHECK(run());
+            bump_word(d.x(), M * row + 8, -1);
+          }
+        }
+    }
+  // What they do not take they refuse: M <= 8 (v29's kernels), int4-asym, odd N.
+  DeviceData d(1000, 4224, lab::DType::bf16, sets, 41, st.s);
+  DeviceData odd(257, 384, lab::DType::bf16, sets, 43, st.s);
+  for (const std::string& id : mma_probe_variants()) {
+    CHECK_THROWS_AS(prepare_probe(id, problem_for(d, 8, WFormat::int4_sym)), std::invalid_argument);
+    CHECK_THROWS_AS(prepare_probe(id, problem_for(d, 1, WFormat::int4_sym)), std::invalid_argument);
+    CHECK_THROWS_AS(prepare_probe(id, problem_for(d, 16, WFormat::int4_asym)), std::invalid_argument);
+    CHECK_THROWS_AS(prepare_probe(id, problem_for(odd, 16, WFormat::int4_sym)), std::invalid_argument);
+  }
 }

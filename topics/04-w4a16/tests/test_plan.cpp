@@ -106,4 +106,18 @@ TEST_CASE("probes run only when --variant names them, at int4-sym, in the --m as
   for (const PlanCase& c : make_plan(r)) CHECK_FALSE(is_probe(c.variant));
   CHECK(is_probe("probe-v31-staged"));
   CHECK_FALSE(is_probe("v31"));
+  // v37's probes: named, at the --m asked above 8 (M = 9..16 is where they run).
+  r.wfmts = {};
+  r.wanted = {"v37", "probe-v37-loads", "probe-v37-staged"};
+  r.ms = {9, 16};
+  int mma_probes = 0;
+  for (const PlanCase& c : make_plan(r))
+    if (is_probe(c.variant)) {
+      ++mma_probes;
+      CHECK((c.variant == "probe-v37-loads" || c.variant == "probe-v37-staged"));
+      CHECK(c.wfmt == WFormat::int4_sym);
+      CHECK(c.M > 8);
+    }
+  CHECK(mma_probes == 8);  // 2 probes x 2 shapes x 2 values of M
+  CHECK(probe_variants().size() == m1_probe_variants().size() + mma_probe_variants().size());
 }
