@@ -192,9 +192,10 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
       const int tile = tile0 + t;
       const int nb = tile * kTileN;
       const bool live = gi < g_end && tile < n_tiles;
-      if constexpr (!MmaLeanFeatures<kVersion>::kSmemRing)  // v39: the weights go through cp.async (issue_w)
+      if constexpr (!MmaLeanFeatures<kVersion>::kSmemRing) {  // v39: the weights go through cp.async (issue_w)
         st.w[t] = live ? load16(tiled + ((static_cast<std::size_t>(tile) * G + gi) * 32 + lane) * 16)
                        : make_uint4(0, 0, 0, 0);
+      }
       st.s[t] = live ? scale_pair(scales, gi, N, nb + 2 * tig) : 0u;
       st.z[t] = kAsym && live && nb + gid < N ? static_cast<int>(zeros[static_cast<std::size_t>(gi) * N + nb + gid]) : 8;
     }
@@ -261,21 +262,22 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
       if (i < total) *reinterpret_cast<uint4*>(xs + (i / vecs) * xs_stride + (i % vecs) * 8) = x_first[b];
     }
   }
-  if constexpr (MmaLeanFeatures<kVersion>::kProbe != 1)  // probe 1 stages no x (the barrier stays)
-  for (int base = threadIdx.x + (MmaLeanFeatures<kVersion>::kXFirst && kRowsAbove8 ? kThreads * kStageLoads : 0); base < total;
-       base += kThreads * kStageLoads) {
-    uint4 v[kStageLoads];
+  if constexpr (MmaLeanFeatures<kVersion>::kProbe != 1) {  // probe 1 stages no x (the barrier stays)
+    for (int base = threadIdx.x + (MmaLeanFeatures<kVersion>::kXFirst && kRowsAbove8 ? kThreads * kStageLoads : 0); base < total;
+         base += kThreads * kStageLoads) {
+      uint4 v[kStageLoads];
 #pragma unroll
-    for (int b = 0; b < kStageLoads; ++b) {
-      const int i = base + b * kThreads;
-      const int m = i / vecs, c = i % vecs;
-      v[b] = i < total && m < M ? load16(x + static_cast<std::size_t>(m) * K + static_cast<std::size_t>(g_begin) * kTileK + c * 8)
-                                : make_uint4(0, 0, 0, 0);
-    }
+      for (int b = 0; b < kStageLoads; ++b) {
+        const int i = base + b * kThreads;
+        const int m = i / vecs, c = i % vecs;
+        v[b] = i < total && m < M ? load16(x + static_cast<std::size_t>(m) * K + static_cast<std::size_t>(g_begin) * kTileK + c * 8)
+                                  : make_uint4(0, 0, 0, 0);
+      }
 #pragma unroll
-    for (int b = 0; b < kStageLoads; ++b) {
-      const int i = base + b * kThreads;
-      if (i < total) *reinterpret_cast<uint4*>(xs + (i / vecs) * xs_stride + (i % vecs) * 8) = v[b];
+      for (int b = 0; b < kStageLoads; ++b) {
+        const int i = base + b * kThreads;
+        if (i < total) *reinterpret_cast<uint4*>(xs + (i / vecs) * xs_stride + (i % vecs) * 8) = v[b];
+      }
     }
   }
   __syncthreads();
