@@ -43,7 +43,11 @@
 /// 8b-down 16 warps per SM, 8b-gate 1.7 waves of 4-group blocks), probe-v37-staged +1.5 / +2.5 us
 /// (one x round trip on 8b-gate, four on 8b-down), the rest ~3.5 / ~2.5 us for the decode, mma and
 /// tail. At M = 9 the staged probe ~0.5 us under M = 16 (x loads for 9 rows), the loads probe the
-/// same. MEASURED: not yet measured.
+/// same. MEASURED (H200, bf16, cold; run 20261203T072541Z-4780 at bf8792e, read kernel 11.34 us in
+/// the same call; README section 4): probe-v37-loads 12.26 / 12.21 / 12.24 us on 8b-gate and 13.82 /
+/// 13.92 / 13.79 on 8b-down (M = 9 / 12 / 16), far under the prediction; probe-v37-staged +2.3 and
+/// +2.3 to +2.6; the rest (decode, mma, tail) ~6 us on both layers, twice the prediction. The
+/// loads probe is the same at every M, the staged probe too (x's round trips, not its bytes).
 ///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v37,v39,probe-v37-loads,probe-v37-staged --dtype bf16 --wfmt int4-sym --m 9,12,16 --shape 8b-gate,8b-down
 #include "kernels/probes.hpp"

@@ -38,7 +38,13 @@
 /// little; then the time is in the staging, the tail or the instructions (9.1 M on 8b-gate,
 /// issue slots 51% busy), and the probes say which. The 2.5x target (~13.4 us) stays out of reach.
 ///
-/// MEASURED: not yet measured.
+/// MEASURED (H200, bf16, int4-sym, cold; GPU call at bf8792e, runs 20261203T072541Z-4780 and
+/// ...072543Z-7065; README section 4): **slower everywhere, a regression (kept).** 8b-gate M = 9 / 12 /
+/// 16 23.87 / 23.98 / 24.37 us against v37's 20.42 / 20.70 / 20.99 (+16-17%); 8b-down 22.62 / 22.56
+/// / 22.94 against 21.81 / 21.95 / 22.29 (+3-4%); M <= 8 +12-22% (8b-gate) and +3-6% (8b-down)
+/// against v29. The premise failed as the prediction's own test foresaw: probe-v37-loads took 12.2
+/// us on 8b-gate and 13.8 on 8b-down against the read kernel's 11.34, so v37's stream was not
+/// short of bytes in flight. Bitwise v37's output; compute-sanitizer memcheck and racecheck clean.
 ///
 /// Profiler: ncu on 8b-down M = 16: DRAM throughput (v24-era kernels ~33% of peak) should rise;
 /// in the source view the long-scoreboard stalls on the first decode SHF of each group (the
