@@ -31,9 +31,9 @@
 /// oracle's tolerance.
 ///
 /// **MEASURED** (H200, bf16, cold; GPU call at bf8792e, runs 20261203T072449Z-6f2a and
-/// 20261203T072450Z-aa8a; README section 2, "v13 -> v21"): **slower, a regression (kept).** +0.49
+/// 20261203T072450Z-aa8a; README section 2, "v13 -> v21"): **slower, a regression (kept).** +0.50
 /// to +0.74 us at every 4-split shape ((8, 4096) 37.54 against 36.91 and 38.08 against 37.34; (8,
-/// 512) +0.59 / +0.49; (1, 512) +0.60); 0.0-0.45 us at 1 and 32-33 splits, where it takes v13's
+/// 512) +0.59 / +0.50; (1, 512) +0.61); 0.0-0.45 us at 1 and 32-33 splits, where it takes v13's
 /// steps (the spread of two kernels in one call). The clock at (8, 4096): merge 0.58 -> 0.32 (as
 /// predicted), publish 0.74 -> 0.80 (not shorter), combine 0.96 -> 1.60 (predicted ~0.8): 16
 /// partials are not one L2 round trip like 4; the tail grew 2.18 -> 2.59 us.
