@@ -66,6 +66,8 @@ void print_list() {
                "            checked by a checksum of the bytes read: kernels/probe_lean_skeleton.cu)\n"
                "  probe-v37-loads, probe-v37-staged\n"
                "            v37's M > 8 kernel with the decode, mma and split-K tail cut out (M = 9..16)\n"
+               "  probe-v37-notail\n"
+               "            v37 without its split-K tail; its partials, summed apart, must be v37's output\n"
                "Shapes (--shape):";
   for (const Shape& s : llama_shapes()) std::cout << fmt::format(" {} ({}->{})", s.name, s.K, s.N);
   std::cout << "\n";
@@ -157,7 +159,7 @@ int run_gpu_plan(lab::LabSession& session, const std::vector<PlanCase>& plan, in
           }
           probe = std::make_shared<ProbeCase>(prepare_probe(pc.variant, p));
           step = probe->step;
-          c.kernel_regex = "w4_lean";
+          c.kernel_regex = pc.variant.rfind("probe-v37", 0) == 0 ? "w4_mma_lean" : "w4_lean";
         } else if (forced_splits > 0 && (pc.variant == "cublas" || pc.variant == "cublaslt" ||
                                   !Registry::instance().find(pc.variant)->takes_splits)) {
           session.note_skip(pc.variant, "plans its own split; --splits is for the versions that take it (v20-v22, v24, v25, v28, v29, v37)");
@@ -188,7 +190,7 @@ int run_gpu_plan(lab::LabSession& session, const std::vector<PlanCase>& plan, in
       DeviceData* dp = &data;
       c.run = [step, current, f, dp](Stream s) { step(dp->weights(f, *current), s); };
       if (nsets > 1) c.before_sample = [current, nsets](Stream) { *current = (*current + 1) % nsets; };
-      if (probe) {  // a probe computes no GEMV: its check is a checksum of the bytes it read
+      if (probe) {  // a probe computes no GEMV: its own check (a checksum, or notail's sum against v37)
         c.poison = [probe](Stream s) { probe->poison(s); };
         c.check = [probe, dp, current, f, stream]() { return probe->check(dp->weights(f, *current), stream); };
       } else {
@@ -199,8 +201,9 @@ int run_gpu_plan(lab::LabSession& session, const std::vector<PlanCase>& plan, in
       c.extra = lab::Json{{"shape", pc.shape.name},
                           {"weight_sets", nsets},
                           {"rotation_bytes", nsets * data.touched_bytes(pc.wfmt)},
-                          {"oracle", probe ? "checksum of the bytes read"
-                                                   : cpu_oracle_ok(p.N, p.K) ? "cpu-fp64" : "gpu-fp64"}};
+                          {"oracle", pc.variant == "probe-v37-notail" ? "v37's output, bitwise (its partials summed apart)"
+                                     : probe ? "checksum of the bytes read"
+                                             : cpu_oracle_ok(p.N, p.K) ? "cpu-fp64" : "gpu-fp64"}};
       if (forced_splits > 0) c.extra["forced_splits"] = forced_splits;
       if (const Version* v = Registry::instance().find(pc.variant); v && v->picks) c.extra["dispatch"] = v->picks(p);
       session.run(c);

@@ -61,13 +61,16 @@ inline std::vector<std::string> m1_probe_variants() {
   return {"probe-v26-loads", "probe-v26-staged", "probe-v31-loads",
           "probe-v31-staged", "probe-v32-loads", "probe-v32-staged"};
 }
-/// Probes of v37's M > 8 kernel: M = 9..16, int4-sym, even N.
+/// Probes of v37's M > 8 kernel that sum the words they read: M = 9..16, int4-sym, even N.
 inline std::vector<std::string> mma_probe_variants() { return {"probe-v37-loads", "probe-v37-staged"}; }
+/// v37 without its split-K tail (checked against v37's output): M = 9..16, int4-sym, even N.
+inline std::vector<std::string> tail_probe_variants() { return {"probe-v37-notail"}; }
 /// Probes (kernels/probes.hpp): versions' kernels with parts cut out, int4-sym. They run only
 /// when --variant names them.
 inline std::vector<std::string> probe_variants() {
   std::vector<std::string> all = m1_probe_variants();
   for (const std::string& v : mma_probe_variants()) all.push_back(v);
+  for (const std::string& v : tail_probe_variants()) all.push_back(v);
   return all;
 }
 inline bool is_probe(const std::string& variant) { return variant.rfind("probe-", 0) == 0; }

@@ -36,9 +36,15 @@ template <int kVersion>
 struct MmaLeanFeatures {
   static constexpr int kBase = kVersion % 1000;  ///< the version a probe is cut from
   /// 0: a version. 1: the weight and scale loads only (no x staging, no decode, mma or tail).
-  /// 2: probe 1 plus the x staging and the mma loop's ldmatrix reads of x. Above M = 8 and
-  /// int4-sym only; a probe sums the words it read into one slot per block instead.
+  /// 2: probe 1 plus the x staging and the mma loop's ldmatrix reads of x. Probes 1 and 2 sum
+  /// the words they read into one slot per block instead of computing. 3: the whole version up to
+  /// its partial's stores, then the block ends (no ticket, no last block's sum). Above M = 8 and
+  /// int4-sym only.
   static constexpr int kProbe = kVersion / 1000;
+  /// Probes 1 and 2: a checksum of the words read replaces the decode, mma and tail.
+  static constexpr bool kSumProbe = kProbe == 1 || kProbe == 2;
+  /// Probe 3: no split-K tail.
+  static constexpr bool kNoTail = kProbe == 3;
   /// v21, M <= 8: A rows gid >= M read row M - 1 (unpredicated LDS; v20's predicated loads made
   /// ptxas, under the 64-register cap, rebuild the address and branch at every k-step).
   static constexpr bool kClampedRows = kBase >= 21;
@@ -315,7 +321,7 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
 #pragma unroll
       for (int t = 0; t < kTilesPerWarp; ++t) cur.w[t] = *reinterpret_cast<const uint4*>(ring_slot(gi) + t * kTileBytes);
     }
-    if constexpr (MmaLeanFeatures<kVersion>::kProbe > 0) {  // the words are summed instead of decoded and multiplied
+    if constexpr (MmaLeanFeatures<kVersion>::kSumProbe) {  // the words are summed instead of decoded and multiplied
 #pragma unroll
       for (int t = 0; t < kTilesPerWarp; ++t)  // a scale pair is loaded by the 8 lanes of one tig: counted once
         probe_sum += cur.w[t].x + cur.w[t].y + cur.w[t].z + cur.w[t].w + (gid == 0 ? cur.s[t] : 0u);
@@ -361,7 +367,7 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
     }
   }
 
-  if constexpr (MmaLeanFeatures<kVersion>::kProbe > 0) {  // one sum per block, in the buffer passed as partials
+  if constexpr (MmaLeanFeatures<kVersion>::kSumProbe) {  // one sum per block, in the buffer passed as partials
     __shared__ std::uint32_t warp_sums[kThreads / kWarp];
 #pragma unroll
     for (int o = 16; o > 0; o >>= 1) probe_sum += __shfl_xor_sync(0xffffffffu, probe_sum, o);
@@ -411,16 +417,18 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
       }
     }
   }
+  if constexpr (MmaLeanFeatures<kVersion>::kNoTail) return;  // probe 3: the partials stay in the workspace
   if (splits > 1 && splitk_arrive_acq_rel(&tickets[blockIdx.x], splits))
     splitk_finish_in_flight(partials, &tickets[blockIdx.x], y, M, N, col0, kBlockN, splits, blockIdx.x);
 }
 
 /// Plans and launches the kernel for p; `name` is the version in messages. A probe (kVersion >
-/// 1000) runs above M = 8 in int4-sym only and hands back the buffer of its per-block sums in
-/// *probe_sums.
+/// 1000) runs above M = 8 in int4-sym only and hands back in *probe_out the buffer of its
+/// per-block sums (probes 1 and 2) or its split-K partials (probe 3, which refuses one split).
 template <int kVersion>
-Step prepare_mma_lean(const Problem& p, const char* name, std::shared_ptr<lab::DeviceBytes>* probe_sums = nullptr) {
+Step prepare_mma_lean(const Problem& p, const char* name, std::shared_ptr<lab::DeviceBytes>* probe_out = nullptr) {
   constexpr bool kIsProbe = MmaLeanFeatures<kVersion>::kProbe > 0;
+  constexpr bool kSumProbe = MmaLeanFeatures<kVersion>::kSumProbe;
   require_supported(p);
   if (!is_int4(p.wfmt)) throw std::invalid_argument(std::string(name) + " implements int4-sym and int4-asym only");
   if (kIsProbe && (p.M <= 8 || p.wfmt != WFormat::int4_sym || p.N % 2 != 0))
@@ -462,12 +470,15 @@ Step prepare_mma_lean(const Problem& p, const char* name, std::shared_ptr<lab::D
       throw std::invalid_argument(std::string(name) + ": " + std::to_string(splits) + " splits stage " + std::to_string(smem) +
                                   " bytes of x per block, the limit is " + std::to_string(optin));
     LABS_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
-    const SplitKWorkspace ws(col_blocks, cluster || kIsProbe ? 1 : splits, p.M, kBlockN);  // v28: no global partials
+    const SplitKWorkspace ws(col_blocks, cluster || kSumProbe ? 1 : splits, p.M, kBlockN);  // v28: no global partials
     const dim3 grid(col_blocks, splits);
-    std::shared_ptr<lab::DeviceBytes> sums;  // probes: one 32-bit sum per block, passed as the partials
-    if constexpr (kIsProbe) {
+    std::shared_ptr<lab::DeviceBytes> sums;  // probes 1, 2: one 32-bit sum per block, passed as the partials
+    if constexpr (kSumProbe) {
       sums = std::make_shared<lab::DeviceBytes>(sizeof(std::uint32_t) * static_cast<std::size_t>(col_blocks) * splits);
-      *probe_sums = sums;
+      *probe_out = sums;
+    } else if constexpr (kIsProbe) {  // probe 3: its partials are its output
+      if (splits == 1) throw std::invalid_argument(std::string(name) + " cuts the split-K tail; this problem has one split");
+      *probe_out = ws.partials_buf;
     }
     cudaLaunchAttribute cluster_dim{};
     cluster_dim.id = cudaLaunchAttributeClusterDimension;

@@ -98,12 +98,14 @@ std::uint32_t expected_mma_sum(const DeviceWeights& w, const Problem& p, int pro
 }  // namespace
 
 ProbeCase prepare_probe(const std::string& id, const Problem& p) {
+  if (id == "probe-v37-notail") return prepare_probe_v37_notail(p);
   if (id == "probe-v37-loads" || id == "probe-v37-staged") {  // the M > 8 kernel: its prepare refuses the rest
     std::shared_ptr<lab::DeviceBytes> sums;
     ProbeCase c;
     const int probe = id == "probe-v37-loads" ? 1 : 2;
     c.step = probe == 1 ? mma_lean::prepare_mma_lean<1037>(p, "probe-v37-loads", &sums)
                         : mma_lean::prepare_mma_lean<2037>(p, "probe-v37-staged", &sums);
+    c.out = sums;
     c.poison = [sums](Stream s) { sums->poison(s); };
     const Problem q = p;
     c.check = [sums, q, probe](const DeviceWeights& w, Stream s) {
@@ -123,6 +125,7 @@ ProbeCase prepare_probe(const std::string& id, const Problem& p) {
   else if (id == "probe-v32-loads") c.step = lean::prepare_lean<1032>(p, "probe-v32-loads", &sums), probe = 1;
   else if (id == "probe-v32-staged") c.step = lean::prepare_lean<2032>(p, "probe-v32-staged", &sums), probe = 2;
   else throw std::invalid_argument("unknown probe '" + id + "'");
+  c.out = sums;
   c.poison = [sums](Stream s) { sums->poison(s); };
   const Problem q = p;
   c.check = [sums, q, probe](const DeviceWeights& w, Stream s) { return lab::compare_word_sums(*sums, expected_sum(w, q, probe, s), s); };

@@ -760,3 +760,39 @@ TEST_CASE("v37's probes at M = 9..16: the checksums equal the sum of the bytes t
     CHECK_THROWS_AS(prepare_probe(id, problem_for(odd, 16, WFormat::int4_sym)), std::invalid_argument);
   }
 }
+
+TEST_CASE("probe-v37-notail: its partials, summed apart, are v37's output bit for bit; a changed partial or poison fails") {
+  StreamHolder st;
+  DeviceData::Sets sets;
+  sets.int4 = 1;
+  // 125 tiles with dead ones in the last column block, and 8b-gate at full size (8 splits).
+  for (HostCase hc : {HostCase{1000, 4224}, HostCase{14336, 4096}})
+    for (lab::DType t : {lab::DType::bf16, lab::DType::f16}) {
+      DeviceData d(hc.N, hc.K, t, sets, 41, st.s);
+      const DeviceWeights w = d.weights(WFormat::int4_sym, 0);
+      for (int M : {9, 16}) {
+        INFO("N=", hc.N, " K=", hc.K, " ", lab::dtype_name(t), " M=", M);
+        const ProbeCase c = prepare_probe("probe-v37-notail", problem_for(d, M, WFormat::int4_sym));
+        REQUIRE(c.out != nullptr);
+        c.poison(st.s);
+        CHECK_FALSE(c.check(w, st.s).pass);  // nothing ran: NaN partials
+        c.step(w, st.s);
+        CHECK(c.check(w, st.s).pass);
+        // The first partial (column block 0, split 0, row 0, column 0) twice as large: the sum
+        // of that output changes, the check must see it.
+        bump_word(c.out->get(), 0, 1 << 23);
+        CHECK_FALSE(c.check(w, st.s).pass);
+        bump_word(c.out->get(), 0, -(1 << 23));
+        CHECK(c.check(w, st.s).pass);
+        c.step(w, st.s);  // and a rerun writes the same partials
+        CHECK(c.check(w, st.s).pass);
+      }
+    }
+  // It refuses what v37's probes refuse, and a problem v37 does not split (one column block of
+  // K = 128: one group, one split).
+  DeviceData d(1000, 4224, lab::DType::bf16, sets, 41, st.s);
+  DeviceData one_group(512, 128, lab::DType::bf16, sets, 44, st.s);
+  CHECK_THROWS_AS(prepare_probe("probe-v37-notail", problem_for(d, 8, WFormat::int4_sym)), std::invalid_argument);
+  CHECK_THROWS_AS(prepare_probe("probe-v37-notail", problem_for(d, 16, WFormat::int4_asym)), std::invalid_argument);
+  CHECK_THROWS_AS(prepare_probe("probe-v37-notail", problem_for(one_group, 16, WFormat::int4_sym)), std::invalid_argument);
+}

@@ -119,5 +119,5 @@ TEST_CASE("probes run only when --variant names them, at int4-sym, in the --m as
       CHECK(c.M > 8);
     }
   CHECK(mma_probes == 8);  // 2 probes x 2 shapes x 2 values of M
-  CHECK(probe_variants().size() == m1_probe_variants().size() + mma_probe_variants().size());
+  CHECK(probe_variants().size() == m1_probe_variants().size() + mma_probe_variants().size() + tail_probe_variants().size());
 }
