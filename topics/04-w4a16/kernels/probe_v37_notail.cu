@@ -23,7 +23,12 @@
 /// ~20.6 us. So decode, mma and scales (probe - staged) ~3.9 / ~4.2 us, the larger part of the 6.
 /// At M = 9 the same within 0.3 us (the partials are M rows, the mma 16).
 ///
-/// MEASURED: not yet measured.
+/// MEASURED (H200, cold; GPU call at 240b425, run 20261203T082629Z-e788, v37 and probe-v37-staged
+/// in the same run; README section 4): as predicted. bf16, M = 9 / 12 / 16: 8b-gate 17.89 / 18.18 /
+/// 18.30 us against v37's 20.45 / 20.61 / 20.80 (the tail 2.4-2.6 us), 8b-down 19.90 / 20.16 /
+/// 20.48 against 21.60 / 21.86 / 22.16 (1.7 us). Decode, mma and scales (probe - staged): 3.3-3.7
+/// us on 8b-gate, 4.0-4.2 on 8b-down. fp16 M = 16 (run ...082630Z-0dec): the tail 2.83 / 1.68 us.
+/// The check passed at every point; compute-sanitizer memcheck and racecheck clean.
 ///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v37,probe-v37-staged,probe-v37-notail --dtype bf16 --wfmt int4-sym --m 9,16 --shape 8b-gate,8b-down
 #include "kernels/probes.hpp"
