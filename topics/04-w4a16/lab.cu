@@ -67,7 +67,7 @@ void print_list() {
                "  probe-v37-loads, probe-v37-staged\n"
                "            v37's M > 8 kernel with the decode, mma and split-K tail cut out (M = 9..16)\n"
                "  probe-v37-notail\n"
-               "            v37 without its split-K tail; its partials, summed apart, must be v37's output\n"
+               "            v37 without its split-K tail (M = 9..16); its partials, summed apart, must be v37's output\n"
                "Shapes (--shape):";
   for (const Shape& s : llama_shapes()) std::cout << fmt::format(" {} ({}->{})", s.name, s.K, s.N);
   std::cout << "\n";

@@ -7,7 +7,8 @@
 /// x before its weights, v39 moves v37's weights through a 4-deep cp.async ring in shared memory.
 /// Compiled once per version; MmaLeanFeatures says what each adds. A number above 1000 is a
 /// probe of version kVersion % 1000 (kernels/probe_lean_skeleton.cu): the version's grid, block,
-/// weight loads and (probe 2) x staging, with the decode, the mma and the split-K tail cut out.
+/// weight loads and (probe 2) x staging, with the decode, the mma and the split-K tail cut out;
+/// or (probe 3, kernels/probe_v37_notail.cu) the whole version without its split-K tail.
 #pragma once
 
 #include <algorithm>
@@ -432,7 +433,7 @@ Step prepare_mma_lean(const Problem& p, const char* name, std::shared_ptr<lab::D
   require_supported(p);
   if (!is_int4(p.wfmt)) throw std::invalid_argument(std::string(name) + " implements int4-sym and int4-asym only");
   if (kIsProbe && (p.M <= 8 || p.wfmt != WFormat::int4_sym || p.N % 2 != 0))
-    throw std::invalid_argument(std::string(name) + " runs above M = 8, int4-sym, even N only (its checksum counts scale pairs as words)");
+    throw std::invalid_argument(std::string(name) + " runs above M = 8, int4-sym, even N only (the kernels the probes were checked on; the checksums count scale pairs as words)");
   constexpr int kBlockN = MmaLeanFeatures<kVersion>::kBlockN;
   constexpr int kThreads = MmaLeanFeatures<kVersion>::kThreads;
   const int G = p.K / kTileK;

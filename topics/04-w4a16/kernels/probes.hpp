@@ -20,8 +20,9 @@ namespace w4a16 {
 #if LABS_GPU
 struct ProbeCase {
   Step step;                          ///< one launch, as a version's step
-  std::function<void(Stream)> poison; ///< fills the per-block sums with 0xFF
-  /// Compares the probe's sums with the bytes of `w` (and x) summed by a separate kernel.
+  std::function<void(Stream)> poison; ///< fills what the probe writes (`out`) with 0xFF
+  /// Compares the probe's sums with the bytes of `w` (and x) summed by a separate kernel;
+  /// probe-v37-notail: its partials, summed apart, with v37's output on `w`.
   std::function<lab::CheckResult(const DeviceWeights& w, Stream)> check;
   /// What the probe writes: its per-block sums, or probe-v37-notail's split-K partials.
   std::shared_ptr<lab::DeviceBytes> out;
@@ -29,7 +30,7 @@ struct ProbeCase {
 
 /// Prepares probe `id` (one of lab_plan.hpp's probe_variants()) for p. Throws
 /// std::invalid_argument for a problem it does not take (not int4-sym; the M = 1 probes: M != 1,
-/// N % 8 != 0; v37's: M <= 8, odd N).
+/// N % 8 != 0; v37's: M <= 8, odd N; probe-v37-notail also one split).
 ProbeCase prepare_probe(const std::string& id, const Problem& p);
 
 /// probe-v37-notail (kernels/probe_v37_notail.cu): v37 without its split-K tail, checked by

@@ -766,7 +766,8 @@ TEST_CASE("probe-v37-notail: its partials, summed apart, are v37's output bit fo
   DeviceData::Sets sets;
   sets.int4 = 1;
   // 125 tiles with dead ones in the last column block, and 8b-gate at full size (8 splits).
-  for (HostCase hc : {HostCase{1000, 4224}, HostCase{14336, 4096}})
+  // 8b-down's K (x in four batches), 8b-gate at full size (8 splits).
+  for (HostCase hc : {HostCase{1000, 4224}, HostCase{512, 14336}, HostCase{14336, 4096}})
     for (lab::DType t : {lab::DType::bf16, lab::DType::f16}) {
       DeviceData d(hc.N, hc.K, t, sets, 41, st.s);
       const DeviceWeights w = d.weights(WFormat::int4_sym, 0);
@@ -778,13 +779,14 @@ TEST_CASE("probe-v37-notail: its partials, summed apart, are v37's output bit fo
         CHECK_FALSE(c.check(w, st.s).pass);  // nothing ran: NaN partials
         c.step(w, st.s);
         CHECK(c.check(w, st.s).pass);
-        // The first partial (column block 0, split 0, row 0, column 0) twice as large: the sum
-        // of that output changes, the check must see it.
-        bump_word(c.out->get(), 0, 1 << 23);
+        // The first partial (column block 0, split 0, row 0, column 0) 2^32 times as large (its
+        // exponent + 32): that output's sum changes far beyond a rounding, the check must see it.
+        bump_word(c.out->get(), 0, 1 << 28);
         CHECK_FALSE(c.check(w, st.s).pass);
-        bump_word(c.out->get(), 0, -(1 << 23));
+        bump_word(c.out->get(), 0, -(1 << 28));
         CHECK(c.check(w, st.s).pass);
-        c.step(w, st.s);  // and a rerun writes the same partials
+        c.poison(st.s);
+        c.step(w, st.s);  // a rerun over poisoned partials writes them all again
         CHECK(c.check(w, st.s).pass);
       }
     }
