@@ -134,6 +134,10 @@ struct HostCase {
   int N, K;
 };
 
+/// The shapes every probe test runs: 125 tiles (an odd count, dead tiles in the last column
+/// block), 8b-down's K (x staged in four batches), 8b-gate at full size (8 splits above M = 8).
+const HostCase kProbeShapes[] = {{1000, 4224}, {512, 14336}, {14336, 4096}};
+
 /// Runs `step` 20 more times after a first checked run; every output must be bitwise equal to
 /// the first (a split or stream-K reduction that depended on arrival order would differ).
 void check_bitwise_repeatable(const Step& step, DeviceData& d, WFormat f, int M, cudaStream_t s) {
@@ -583,8 +587,8 @@ TEST_CASE("the M = 1 probes' checksums equal the sum of the bytes they read, and
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
-  // 125 tiles (an odd count: the last super-tile's second tile is zero-filled), 8b-down's K, 8b-gate.
-  for (HostCase hc : {HostCase{1000, 4224}, HostCase{512, 14336}, HostCase{14336, 4096}})
+  // kProbeShapes: at 125 tiles the last super-tile's second tile is zero-filled.
+  for (HostCase hc : kProbeShapes)
     for (lab::DType t : {lab::DType::bf16, lab::DType::f16}) {
       DeviceData d(hc.N, hc.K, t, sets, 31, st.s);
       DeviceData other(hc.N, hc.K, t, sets, 32, st.s);  // other weights: a probe did not read these
@@ -702,9 +706,8 @@ TEST_CASE("v37's probes at M = 9..16: the checksums equal the sum of the bytes t
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
-  // 125 tiles (the last column block has dead tiles), 8b-down's K (8 splits of 14 groups, x in
-  // four batches), 8b-gate at full size.
-  for (HostCase hc : {HostCase{1000, 4224}, HostCase{512, 14336}, HostCase{14336, 4096}})
+  // kProbeShapes: 8b-down's K runs as 8 splits of 14 groups.
+  for (HostCase hc : kProbeShapes)
     for (lab::DType t : {lab::DType::bf16, lab::DType::f16}) {
       DeviceData d(hc.N, hc.K, t, sets, 41, st.s);
       DeviceData other(hc.N, hc.K, t, sets, 42, st.s);
@@ -765,9 +768,7 @@ TEST_CASE("probe-v37-notail: its partials, summed apart, are v37's output bit fo
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
-  // 125 tiles with dead ones in the last column block, and 8b-gate at full size (8 splits).
-  // 8b-down's K (x in four batches), 8b-gate at full size (8 splits).
-  for (HostCase hc : {HostCase{1000, 4224}, HostCase{512, 14336}, HostCase{14336, 4096}})
+  for (HostCase hc : kProbeShapes)
     for (lab::DType t : {lab::DType::bf16, lab::DType::f16}) {
       DeviceData d(hc.N, hc.K, t, sets, 41, st.s);
       const DeviceWeights w = d.weights(WFormat::int4_sym, 0);
