@@ -162,7 +162,7 @@ int run_gpu_plan(lab::LabSession& session, const std::vector<PlanCase>& plan, in
           c.kernel_regex = pc.variant.rfind("probe-v37", 0) == 0 ? "w4_mma_lean" : "w4_lean";
         } else if (forced_splits > 0 && (pc.variant == "cublas" || pc.variant == "cublaslt" ||
                                   !Registry::instance().find(pc.variant)->takes_splits)) {
-          session.note_skip(pc.variant, "plans its own split; --splits is for the versions that take it (v20-v22, v24, v25, v28, v29, v37)");
+          session.note_skip(pc.variant, "plans its own split; --splits is for the versions that take it (v20-v22, v24, v25, v28, v29, v37, v39, v40)");
           continue;
         } else if (pc.variant == "cublas" || pc.variant == "cublaslt") {
           const auto lib = pc.variant == "cublas" ? DenseGemm::Library::cublas : DenseGemm::Library::cublaslt;

@@ -61,6 +61,7 @@ using Prepare = std::function<Step(const Problem&)>;
 struct Version {
   lab::VersionInfo info;
   std::vector<WFormat> formats;  ///< weight formats it implements
+  int min_m = 1;                 ///< the smallest M it handles (prepare throws below it; v40: 9)
   int max_m = kMaxM;             ///< the largest M it handles (prepare throws above it)
   std::string kernel_regex;      ///< for ncu -k regex:...
   bool takes_splits = false;     ///< honours Problem::splits (the lab's --splits sweep)
