@@ -8,6 +8,13 @@
 /// boundaries, so the next unit's first two groups are in flight while this unit's partial is
 /// published (the barrier and ticket) and, in the last block, summed.
 ///
+/// v41 orders the blocks column block first (b -> split b / (grid / splits), first column block
+/// b % (grid / splits)), as v37's grid is ordered, instead of split first. v42 adds dynamic
+/// claims: a block's first column block is fixed, the later ones are taken from a counter per
+/// split (thread 0, one atomicAdd per unit, issued a unit ahead so that its round trip hides
+/// behind the loop), so a block that runs faster takes more units, as v37's hardware block
+/// scheduler hands a freed slot the next block.
+///
 /// Per unit, the same loads, decode, mma, scale fmas and tail as v37's block (cb, split), in the
 /// same order: the partials and the output are bitwise v37's at the same split.
 #pragma once
@@ -36,20 +43,43 @@ static_assert(kAhead == 2, "the ring below is v37's two stages");
 /// Blocks per SM asked of ptxas: v37's 4 (32 warps per SM, <= 64 registers).
 constexpr int kMinBlocks = 4;
 
-/// Block b owns K split b % splits and the column blocks b / splits + i * (gridDim.x / splits).
-template <class T>
+/// What each version changes, by its number (40, 41, 42).
+template <int kVersion>
+struct PersistentFeatures {
+  /// v41: consecutive blocks take consecutive column blocks of one split (v37's order), not
+  /// consecutive splits of one column block.
+  static constexpr bool kColumnFirst = kVersion >= 41;
+  /// v42: column blocks after a block's first are claimed from a counter per split.
+  static constexpr bool kClaim = kVersion >= 42;
+};
+
+/// v42's counters per split: claims[s] counts the column blocks claimed past the first
+/// `per_split` (which are fixed), claims[splits + s] the blocks of split s that have left. The
+/// last to leave resets both, so the next call starts from zero.
+__device__ __forceinline__ void release_claims(unsigned* claims, int split, int splits, int per_split) {
+  if (atomicAdd(&claims[splits + split], 1u) == static_cast<unsigned>(per_split) - 1u) {
+    claims[split] = 0u;
+    claims[splits + split] = 0u;
+  }
+}
+
+/// v40: block b owns K split b % splits and the column blocks b / splits + i * (gridDim.x /
+/// splits). v41: split b / per_split, column blocks b % per_split + i * per_split. v42: v41's
+/// first column block, then claimed ones.
+template <class T, int kVersion>
 __global__ void __launch_bounds__(kThreads, kMinBlocks)
     w4_mma_persistent(const T* __restrict__ x, T* __restrict__ y, const std::uint8_t* __restrict__ tiled,
                       const T* __restrict__ scales, int M, int N, int K, int gps, int splits, int col_blocks,
-                      float* __restrict__ partials, unsigned* __restrict__ tickets) {
+                      float* __restrict__ partials, unsigned* __restrict__ tickets, unsigned* __restrict__ claims) {
   using D = MmaDequant<T>;
+  using F = PersistentFeatures<kVersion>;
   extern __shared__ uint4 smem_raw[];
   T* xs = reinterpret_cast<T*>(smem_raw);
 
   const int G = K / kTileK;
-  const int split = static_cast<int>(blockIdx.x) % splits;
-  const int first_cb = static_cast<int>(blockIdx.x) / splits;
-  const int stride = static_cast<int>(gridDim.x) / splits;
+  const int per_split = static_cast<int>(gridDim.x) / splits;  // blocks per split, the static stride
+  const int split = F::kColumnFirst ? static_cast<int>(blockIdx.x) / per_split : static_cast<int>(blockIdx.x) % splits;
+  const int first_cb = F::kColumnFirst ? static_cast<int>(blockIdx.x) % per_split : static_cast<int>(blockIdx.x) / splits;
   const int g_begin = split * gps;
   const int g_end = min(G, g_begin + gps);
   const int kr = (g_end - g_begin) * kTileK;
@@ -57,6 +87,20 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
   const int warp = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
   const int gid = lane >> 2, tig = lane & 3;
   const int n_tiles = tiled_rows(N) / kTileN;
+
+  // v42 (claims != nullptr: prepare passes none below 3 groups per split): next_cb is the column
+  // block after the current unit's, known a whole unit ahead because the ring starts loading it
+  // two groups before the current unit ends (hence >= 3 groups). Thread 0 claims the one after
+  // it at the start of a unit (the atomic's round trip hides behind the loop) and hands it to
+  // the block at the unit's tail, through claimed[unit parity] and the tail's barrier (two slots:
+  // a slow warp may still read one unit's slot while thread 0 writes the next). A claim past the
+  // last column block ends the block's list; no claim is made after it.
+  const bool dynamic = F::kClaim && claims != nullptr;
+  __shared__ int claimed[2];
+  auto claim = [&]() { return per_split + static_cast<int>(atomicAdd(&claims[split], 1u)); };
+  int next_cb = first_cb + per_split;  // v40, v41: the static walk
+  int first_claim = 0;  // thread 0: issued now, stored before the x staging's barrier
+  if (dynamic && threadIdx.x == 0) first_claim = claim();
 
   // The ring's cursor: the next (column block, group) to load; it runs past a unit's last group
   // into the next unit's first, and past the block's last unit (then nothing is live).
@@ -74,7 +118,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
     }
     if (++load_gi == g_end) {
       load_gi = g_begin;
-      load_cb += stride;
+      load_cb = dynamic ? next_cb : load_cb + per_split;
     }
   };
 
@@ -112,6 +156,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
       if (i < total) *reinterpret_cast<uint4*>(xs + (i / vecs) * xs_stride + (i % vecs) * 8) = v[b];
     }
   }
+  if (dynamic && threadIdx.x == 0) claimed[1] = first_claim;
   __syncthreads();
 
   // ldmatrix.x4 row addresses, as v37 above M = 8.
@@ -119,7 +164,10 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
       static_cast<unsigned>(__cvta_generic_to_shared(xs + (lane & 15) * xs_stride + (lane >> 4) * 8));
   const typename D::Zero zb = D::zero(8);  // int4-sym: q - 8
 
-  for (int cb = first_cb; cb < col_blocks; cb += stride) {
+  if (dynamic) next_cb = claimed[1];
+  for (int cb = first_cb, unit = 0; cb < col_blocks; ++unit) {
+    int my_claim = col_blocks;  // v42, thread 0: the column block after next_cb
+    if (dynamic && threadIdx.x == 0 && next_cb < col_blocks) my_claim = claim();
     float acc[kTilesPerWarp][4] = {};
     for (int gi = g_begin; gi < g_end; ++gi) {
       const Stage cur = ring[0];
@@ -169,15 +217,23 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
         }
       }
     }
+    if (dynamic && threadIdx.x == 0) claimed[unit & 1] = my_claim;  // published by the barrier below
     if (splits > 1 && splitk_arrive_acq_rel(&tickets[cb], splits))
       splitk_finish_in_flight(partials, &tickets[cb], y, M, N, col0, kBlockN, splits, cb);
+    if (dynamic && splits == 1) __syncthreads();  // no ticket's barrier to publish the claim
+    cb = next_cb;
+    next_cb = dynamic ? claimed[unit & 1] : next_cb + per_split;
   }
+  if (dynamic && threadIdx.x == 0) release_claims(claims, split, splits, per_split);
 }
 
-/// Plans and launches v40 for p: v37's split (so v37's partials and output), a grid of as many
-/// blocks as fit at once, rounded down to a multiple of the split count (at least one block per
-/// split, at most one per unit). Above M = 8, int4-sym only.
-inline Step prepare_persistent_mma(const Problem& p, const char* name) {
+/// Plans and launches v40, v41 or v42 for p: v37's split (so v37's partials and output), a grid
+/// of as many blocks as fit at once, rounded down to a multiple of the split count (at least one
+/// block per split, at most one per unit). Above M = 8, int4-sym only. v42 claims column blocks
+/// only from 3 groups per split up (the claim is a unit ahead of the ring); below, it runs v41's
+/// static walk.
+template <int kVersion>
+Step prepare_persistent_mma(const Problem& p, const char* name) {
   require_supported(p);
   if (p.wfmt != WFormat::int4_sym || p.M <= 8)
     throw std::invalid_argument(std::string(name) + " is built for M > 8 and int4-sym (v37's kernels run the rest: use v38)");
@@ -199,19 +255,24 @@ inline Step prepare_persistent_mma(const Problem& p, const char* name) {
   Step step;
   auto build = [&](auto tag_t) {
     using T = decltype(tag_t);
-    auto kernel = w4_mma_persistent<T>;
+    auto kernel = w4_mma_persistent<T, kVersion>;
     LABS_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     int per_sm = 1;
     LABS_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem));
     const int per_split = std::clamp(std::max(1, per_sm) * p.sms / splits, 1, col_blocks);
     const int blocks = per_split * splits;
     const SplitKWorkspace ws(col_blocks, splits, p.M, kBlockN);
+    std::shared_ptr<lab::DeviceBytes> claims;  // v42: 2 counters per split, zeroed here and by the kernel's last block
+    if (PersistentFeatures<kVersion>::kClaim && gps >= kAhead + 1) {
+      claims = std::make_shared<lab::DeviceBytes>(sizeof(unsigned) * 2 * static_cast<std::size_t>(splits));
+      LABS_CHECK(cudaMemset(claims->get(), 0, claims->bytes()));
+    }
     const Problem q = p;
     step = [=](const DeviceWeights& w, Stream s) {
       if (!w.tiled) throw std::invalid_argument(std::string(name) + " needs the tiled packing");
       kernel<<<blocks, kThreads, smem, s>>>(static_cast<const T*>(q.x), static_cast<T*>(q.y), w.tiled,
                                             static_cast<const T*>(w.scales), q.M, q.N, q.K, gps, splits, col_blocks,
-                                            ws.partials(), ws.tickets());
+                                            ws.partials(), ws.tickets(), claims ? claims->as<unsigned>() : nullptr);
       LABS_CHECK_LAUNCH();
     };
   };

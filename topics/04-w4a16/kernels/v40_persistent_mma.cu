@@ -55,7 +55,7 @@ namespace {
 
 #if defined(LABS_BACKEND_CUDA)
 
-Step prepare_v40(const Problem& p) { return persistent_mma::prepare_persistent_mma(p, "v40"); }
+Step prepare_v40(const Problem& p) { return persistent_mma::prepare_persistent_mma<40>(p, "v40"); }
 
 #else
 

@@ -692,47 +692,51 @@ TEST_CASE("v39 is v37 with the weights through a shared-memory ring: bitwise v37
   }
 }
 
-TEST_CASE("v40 is v37 with persistent blocks: bitwise v37's output at M = 9..16, with one to several units per block") {
+TEST_CASE("v40, v41, v42 are v37 with persistent blocks: bitwise v37's output at M = 9..16, with one to several units per block") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   // {N, K, forced splits}: 8b-gate at the plan's 8 splits (896 units on ~528 blocks: one or two
-  // per block); the same with 32 splits of one group (16 blocks per split walk 112 column blocks,
-  // 7 units each: the ring crosses many unit boundaries) and 5 (uneven: 7, 7, 7, 7, 4 groups);
-  // odd N (the scales' two-load path, a last column block with dead tiles); 8b-down's K (14
-  // groups per block, one unit each).
+  // per block); the same with 16 splits of two groups (33 blocks per split, 3-4 units each: the
+  // ring crosses many unit boundaries; v42 walks statically below 3 groups), 32 of one group
+  // (7 units each) and 5 (uneven: 7, 7, 7, 7, 4 groups; v42 claims); odd N (the scales'
+  // two-load path, a last column block with dead tiles) at the plan and at 11 splits of 3 groups
+  // (v42's smallest claiming split); 8b-down's K (14 groups per block, one unit each). The 20
+  // repeats catch v42's counters if a call does not leave them at zero (units would be skipped).
   struct PersistentCase {
     int N, K, splits;
   };
-  for (PersistentCase pc : {PersistentCase{14336, 4096, 0}, PersistentCase{14336, 4096, 32}, PersistentCase{14336, 4096, 5},
-                            PersistentCase{1001, 4224, 0}, PersistentCase{1001, 4224, 33}, PersistentCase{512, 14336, 0}})
+  for (PersistentCase pc : {PersistentCase{14336, 4096, 0}, PersistentCase{14336, 4096, 16}, PersistentCase{14336, 4096, 32},
+                            PersistentCase{14336, 4096, 5}, PersistentCase{1001, 4224, 0}, PersistentCase{1001, 4224, 11},
+                            PersistentCase{512, 14336, 0}})
     for (lab::DType t : {lab::DType::bf16, lab::DType::f16}) {
       DeviceData d(pc.N, pc.K, t, sets, 95, st.s);
       for (int M : {9, 12, 16}) {
         const std::size_t bytes = static_cast<std::size_t>(M) * d.N() * lab::dtype_bytes(t);
-        std::vector<unsigned char> out37(bytes), out40(bytes);
-        Step step40;
-        for (const auto& run : {std::pair{"v37", &out37}, std::pair{"v40", &out40}}) {
+        std::vector<unsigned char> out37(bytes), out(bytes);
+        for (const char* name : {"v37", "v40", "v41", "v42"}) {
           Problem p = problem_for(d, M, WFormat::int4_sym);
           p.splits = pc.splits;
-          const Step step = Registry::instance().find(run.first)->prepare(p);
-          INFO(run.first, " N=", pc.N, " K=", pc.K, " ", lab::dtype_name(t), " M=", M, " splits=", pc.splits);
+          const Step step = Registry::instance().find(name)->prepare(p);
+          INFO(name, " N=", pc.N, " K=", pc.K, " ", lab::dtype_name(t), " M=", M, " splits=", pc.splits);
           REQUIRE(run_and_check(step, d, WFormat::int4_sym, M, d.gpu_reference(WFormat::int4_sym, st.s), st.s).pass);
-          LABS_CHECK(cudaMemcpy(run.second->data(), d.y(), bytes, cudaMemcpyDeviceToHost));
-          step40 = step;
+          LABS_CHECK(cudaMemcpy((std::string(name) == "v37" ? out37 : out).data(), d.y(), bytes, cudaMemcpyDeviceToHost));
+          if (std::string(name) == "v37") continue;
+          CHECK(std::memcmp(out37.data(), out.data(), bytes) == 0);
+          if (t == lab::DType::bf16) check_bitwise_repeatable(step, d, WFormat::int4_sym, M, st.s);
         }
-        INFO("N=", pc.N, " K=", pc.K, " ", lab::dtype_name(t), " M=", M, " splits=", pc.splits);
-        CHECK(std::memcmp(out37.data(), out40.data(), bytes) == 0);
-        if (t == lab::DType::bf16) check_bitwise_repeatable(step40, d, WFormat::int4_sym, M, st.s);
       }
     }
   // What it was not built for, it refuses: M <= 8, int4-asym, more splits than groups.
   DeviceData d(512, 1152, lab::DType::bf16, sets, 96, st.s);
-  CHECK_THROWS_AS(Registry::instance().find("v40")->prepare(problem_for(d, 8, WFormat::int4_sym)), std::invalid_argument);
-  CHECK_THROWS_AS(Registry::instance().find("v40")->prepare(problem_for(d, 16, WFormat::int4_asym)), std::invalid_argument);
-  Problem p = problem_for(d, 16, WFormat::int4_sym);
-  p.splits = 10;
-  CHECK_THROWS_AS(Registry::instance().find("v40")->prepare(p), std::invalid_argument);
+  for (const char* name : {"v40", "v41", "v42"}) {
+    INFO(name);
+    CHECK_THROWS_AS(Registry::instance().find(name)->prepare(problem_for(d, 8, WFormat::int4_sym)), std::invalid_argument);
+    CHECK_THROWS_AS(Registry::instance().find(name)->prepare(problem_for(d, 16, WFormat::int4_asym)), std::invalid_argument);
+    Problem p = problem_for(d, 16, WFormat::int4_sym);
+    p.splits = 10;
+    CHECK_THROWS_AS(Registry::instance().find(name)->prepare(p), std::invalid_argument);
+  }
 }
 
 namespace {

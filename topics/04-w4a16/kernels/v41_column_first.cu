@@ -1,0 +1,59 @@
+/// @file v41_column_first.cu
+/// v41 — v40 with its blocks in v37's order: consecutive blocks take consecutive column blocks of
+/// one K split (block b: split b / P, column blocks b % P + i P, P = blocks per split), where
+/// v40 gave consecutive blocks consecutive splits of one column block (kernels/persistent_mma.cuh,
+/// PersistentFeatures::kColumnFirst). Same units, same work per block, same output (bitwise v37's).
+///
+/// Why: v40 (run 20261203T114609Z-6a2f at bd721dd, bf16, beside v37 and cuBLAS) lost on most
+/// layers, and also on layers where every unit is resident at once and a block does exactly one
+/// unit, as v37's blocks do: 70b-o (512 units, 528 slots) 23.36 vs 22.08 us at M = 16 (+5.8%),
+/// 8b-qkv +3.8%, while 8b-down (also one unit per block) was 2.5% faster (21.65 vs 22.21). On
+/// those layers the two kernels differ only in which units run side by side: which blocks the
+/// hardware places on one SM and which finish together. v40's order puts the 8 splits of one
+/// column block next to each other, so they finish together and their tickets meet at once;
+/// v37's order spreads them out (split s of every column block, then split s + 1).
+///
+/// PREDICTION (before measuring; bf16, int4-sym, cold, M = 16): if the order is v40's loss on the
+/// one-unit layers, v41 is v37's time there within 1% (70b-o ~22.1 us, 8b-qkv ~13.5, 70b-qkv
+/// ~26.7) and 8b-down loses v40's 2.5% gain. On 8b-gate, where v40 lost 14% (23.81 vs 20.88 us),
+/// I expect most of the loss to stay: there a static walk gives 368 of 528 blocks two units and
+/// the rest one, and a block with two units cannot hand its second to a free slot (v42 tests that).
+/// 70b-down keeps v40's gain (60.8 vs 65.8 us: x, 57 KB per unit there, staged once per block).
+///
+/// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v37,v40,v41,v42,cublas --dtype bf16 --wfmt int4-sym --m 9,12,16
+#include <stdexcept>
+
+#include "kernels/persistent_mma.cuh"
+
+namespace w4a16 {
+namespace {
+
+#if defined(LABS_BACKEND_CUDA)
+
+Step prepare_v41(const Problem& p) { return persistent_mma::prepare_persistent_mma<41>(p, "v41"); }
+
+#else
+
+Step prepare_v41(const Problem&) { throw std::invalid_argument("v41 uses mma.sync and ldmatrix (NVIDIA only)"); }
+
+#endif
+
+Version make_version() {
+  Version v;
+  v.info.id = "v41";
+  v.info.idea = "v40 with v37's block order: consecutive blocks walk consecutive column blocks of one K split";
+  v.info.min_cc = 80;
+  v.info.cuda_only = true;
+  v.formats = {WFormat::int4_sym};
+  v.min_m = 9;  // M <= 8: v37's kernels are v29's, and v38 dispatches them
+  v.kernel_regex = "w4_mma_persistent";
+  v.takes_splits = true;
+  v.prepare = prepare_v41;
+  return v;
+}
+
+}  // namespace
+
+LABS_REGISTER_VERSION(Version, (make_version()))
+
+}  // namespace w4a16

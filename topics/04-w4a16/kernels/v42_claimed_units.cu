@@ -1,0 +1,60 @@
+/// @file v42_claimed_units.cu
+/// v42 — v41 with the column blocks after a block's first claimed from a counter per K split
+/// (kernels/persistent_mma.cuh, PersistentFeatures::kClaim), instead of walked in a fixed stride.
+/// Thread 0 claims at the start of a unit the column block after the next one (one atomicAdd,
+/// its round trip behind the unit's loop) and hands it to the block at the unit's tail through
+/// shared memory and the ticket's barrier; the next one must be known a whole unit ahead because
+/// the weight ring starts loading it two groups before the current unit ends (so v42 claims only
+/// from 3 groups per split up; below it runs v41's walk). The last block of a split to leave
+/// resets the split's counters for the next call. Same units and additions: bitwise v37's output.
+///
+/// Why: v40's static walk on 8b-gate gives 368 of its 528 blocks two units and 160 one; four
+/// blocks share an SM, so an SM's work is fixed at launch (6 to 8 units, depending on where the
+/// hardware put the two-unit blocks) and an SM whose blocks are done sits idle while another
+/// still has two units to go. v37's 896 blocks are handed to SMs as slots free up, which evens
+/// the load. Claiming does the same inside a persistent grid: a block that finishes early takes
+/// the next unit of its split.
+///
+/// PREDICTION (before measuring; bf16, int4-sym, cold, M = 16): 8b-gate back under v37: ~20.0 us
+/// (v37 20.88; the staging of second units and part of the tail saved, ~0.9 us, as v40's file
+/// predicted before the imbalance ate it). Layers with many units per block gain most:
+/// 8b-gateup ~34 us (v37 36.35), 70b-gateup ~104 (v37 110.98), 70b-down ~60 (v40 60.82). Layers
+/// with one unit per block: v41's times (no claim succeeds; each block makes one failed claim).
+///
+/// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v37,v40,v41,v42,cublas --dtype bf16 --wfmt int4-sym --m 9,12,16
+#include <stdexcept>
+
+#include "kernels/persistent_mma.cuh"
+
+namespace w4a16 {
+namespace {
+
+#if defined(LABS_BACKEND_CUDA)
+
+Step prepare_v42(const Problem& p) { return persistent_mma::prepare_persistent_mma<42>(p, "v42"); }
+
+#else
+
+Step prepare_v42(const Problem&) { throw std::invalid_argument("v42 uses mma.sync and ldmatrix (NVIDIA only)"); }
+
+#endif
+
+Version make_version() {
+  Version v;
+  v.info.id = "v42";
+  v.info.idea = "v41 with units claimed from a counter per K split (a block that finishes early takes the next column block)";
+  v.info.min_cc = 80;
+  v.info.cuda_only = true;
+  v.formats = {WFormat::int4_sym};
+  v.min_m = 9;  // M <= 8: v37's kernels are v29's, and v38 dispatches them
+  v.kernel_regex = "w4_mma_persistent";
+  v.takes_splits = true;
+  v.prepare = prepare_v42;
+  return v;
+}
+
+}  // namespace
+
+LABS_REGISTER_VERSION(Version, (make_version()))
+
+}  // namespace w4a16
