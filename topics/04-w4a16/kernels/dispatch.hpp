@@ -1,5 +1,5 @@
 /// @file dispatch.hpp
-/// What a dispatching version (v23, v27, v30, v34, v36, v38) shares: given the versions to try for a problem, the
+/// What a dispatching version (v23, v27, v30, v34, v36, v38, v43) shares: given the versions to try for a problem, the
 /// measured grid's winner first, hand the problem to the first one that accepts it. A version
 /// refuses a problem by throwing std::invalid_argument from prepare (v15, v19 and v26 keep
 /// x[M][K] in shared memory, so a long K at M = 8 does not fit); the next in line takes it.
@@ -100,6 +100,15 @@ inline std::vector<std::string> v38_dispatch_order(const Problem& p) {
   std::vector<std::string> order = v36_dispatch_order(p);
   if (p.wfmt == WFormat::int4_sym && p.M > 8 && p.K < 28672 && (order.front() == "v24" || order.front() == "v29"))
     order.insert(order.begin(), "v37");
+  return order;
+}
+
+/// v43's table (its file has the rule): v38's, with v40 (persistent blocks) first above M = 8,
+/// int4-sym, on the long-K layers (K >= 14336: 8b-down, 70b-down), where a unit's staged x is
+/// 57 KB and v40 stages it once per block.
+inline std::vector<std::string> v43_dispatch_order(const Problem& p) {
+  std::vector<std::string> order = v38_dispatch_order(p);
+  if (p.wfmt == WFormat::int4_sym && p.M > 8 && p.K >= 14336) order.insert(order.begin(), "v40");
   return order;
 }
 

@@ -499,6 +499,30 @@ TEST_CASE("v38 is v36 but for v37 above M = 8, int4-sym, where v36 runs v24 or v
   check_dispatch_path("v38", 4096, 14336, 9, 37, "v37");
 }
 
+TEST_CASE("v43 is v38 but for v40 above M = 8, int4-sym, on the long-K layers (K >= 14336)") {
+  auto pick = [](int M, int N, int K, WFormat f) { return Registry::instance().find("v43")->picks(shape_only(M, N, K, f)); };
+  CHECK(pick(16, 4096, 14336, WFormat::int4_sym) == "v40");   // 8b-down
+  CHECK(pick(9, 8192, 28672, WFormat::int4_sym) == "v40");    // 70b-down
+  CHECK(pick(16, 14336, 4096, WFormat::int4_sym) == "v37");   // 8b-gate: v38's pick
+  CHECK(pick(16, 4096, 14336, WFormat::int4_asym) != "v40");  // v40 is int4-sym only
+  CHECK(pick(8, 4096, 14336, WFormat::int4_sym) != "v40");    // M <= 8: v38's table
+  // Over the nine Llama layers, both formats and eight values of M: v43 differs from v38 exactly
+  // at M = 9 and 16, int4-sym, on the two layers with K >= 14336, and picks v40 there.
+  const std::vector<PickPair> differ = pick_differences("v43", "v38");
+  for (const PickPair& d : differ) {
+    CAPTURE(d.M);
+    CAPTURE(d.N);
+    CAPTURE(d.K);
+    CHECK(d.mine == "v40");
+    CHECK(d.M > 8);
+    CHECK(d.f == WFormat::int4_sym);
+    CHECK(d.K >= 14336);
+  }
+  CHECK(differ.size() == 4);  // 2 layers x M = 9, 16
+  // The path v43 adds, at full size against the GPU reference: 8b-down M = 16 through v40.
+  check_dispatch_path("v43", 4096, 14336, 16, 43, "v40");
+}
+
 TEST_CASE("v20 ... v22, v24, v25, v28, v29, v37, v39 under the lab's --splits: every split count is correct, and past G they refuse") {
   StreamHolder st;
   const int N = 200, K = 1152;  // 9 groups: splits 1, 2, 4 (gps 5, 5, 3) and 9 all cut K differently
@@ -566,13 +590,13 @@ TEST_CASE("v26 stages x differently from v19, v32 has a deeper ring, but both ad
   }
 }
 
-TEST_CASE("a target shape at full size: v3 ... v39 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3 ... v39 and v43 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34", "v35", "v36", "v37", "v38", "v39"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34", "v35", "v36", "v37", "v38", "v39", "v43"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
