@@ -45,6 +45,17 @@
 /// weights are the same bytes; x is smaller). The 2.5x target (13.0 us on 8b-gate) stays out of
 /// reach: even with no staging or tail at all, the probes leave ~16 us.
 ///
+/// MEASURED (run 20261203T114609Z-6a2f at bd721dd, again in 20261203T120038Z-fec9 at 34a5193, beside
+/// v37 and cuBLAS; README section 4): right where x is large, wrong where it is small. 70b-down M = 16
+/// 65.76 -> 60.82 and 65.17 -> 59.28 us (-7.5% / -9%: the ~60 predicted); 8b-down 22.21 -> 21.65 and
+/// 22.10 -> 21.54 (-2.5%; one unit per block, so not persistence: the block order or the code).
+/// 8b-gate 20.88 -> 23.81 and 20.94 -> 23.54 (+12-14%, predicted -10%); 8b-gateup +2%, 70b-gateup
+/// +4%, 70b-qkv +7%, 70b-o +6%, 8b-qkv +3%, 8b-o level. ncu (8b-gate): 22.18 us, DRAM 30.0% of peak
+/// against v37's 33.9%, about v37's shares of samples per region (prologue and staging 20%,
+/// ticket barriers 13%, last block 8%). v41 and v42 tested two
+/// explanations (block order, static imbalance); neither was it. v43 dispatches v40 on the two
+/// long-K layers.
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v37,v40,cublas --dtype bf16 --wfmt int4-sym --m 9,12,16
 #include <stdexcept>
 

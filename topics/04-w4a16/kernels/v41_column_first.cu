@@ -20,6 +20,14 @@
 /// the rest one, and a block with two units cannot hand its second to a free slot (v42 tests that).
 /// 70b-down keeps v40's gain (60.8 vs 65.8 us: x, 57 KB per unit there, staged once per block).
 ///
+/// MEASURED (run 20261203T120038Z-fec9 at 34a5193, bf16, M = 16, with v37, v40, v42): the one-unit
+/// layers as predicted, within 1% of v37 (70b-o 22.13 vs 21.97, 8b-qkv 13.28 vs 13.44, 8b-down 21.81
+/// vs 22.10: half of v40's gain kept); 8b-gate 23.15, as predicted still slow. Not predicted: far
+/// slower than v40 where units per block are uneven: 70b-qkv 36.11 (v40 28.98, v37 26.91), 8b-gateup
+/// 40.32 (37.33), 70b-down 69.02 (59.28). Consistent with SMs taking blocks round robin by index: here
+/// the blocks with an extra unit are the first of every split (70b-qkv: b mod 66 < 14), the same 28
+/// SMs four times over (README section 4; not measured directly).
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v37,v40,v41,v42,cublas --dtype bf16 --wfmt int4-sym --m 9,12,16
 #include <stdexcept>
 

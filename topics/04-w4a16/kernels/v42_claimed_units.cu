@@ -21,6 +21,13 @@
 /// 8b-gateup ~34 us (v37 36.35), 70b-gateup ~104 (v37 110.98), 70b-down ~60 (v40 60.82). Layers
 /// with one unit per block: v41's times (no claim succeeds; each block makes one failed claim).
 ///
+/// MEASURED (run 20261203T120038Z-fec9 at 34a5193, bf16, M = 16): slower than v41 everywhere by
+/// 3-5%: 8b-gate 24.32 (v41 23.15, v37 20.94), 8b-gateup 40.45, 70b-gateup 117.87, 70b-down 70.94;
+/// also where no claim succeeds (8b-o 12.06 vs 11.41): the first claim is on the path to the x
+/// barrier, and a split's 66 blocks claim from one counter at once. ncu (8b-gate) 23.07 us against
+/// v40's 22.18, with v40's shape of samples per region (prologue 17.7%, ticket barriers 16.9%). Dynamic balance did not bring 8b-gate back:
+/// imbalance was not its problem. Kept as a regression.
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v37,v40,v41,v42,cublas --dtype bf16 --wfmt int4-sym --m 9,12,16
 #include <stdexcept>
 
