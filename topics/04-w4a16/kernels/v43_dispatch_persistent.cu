@@ -15,6 +15,12 @@
 /// v40's rows within noise (8b-down M = 16 ~21.6 us, ~1.57x cuBLAS bf16; 70b-down ~59-61); v38's
 /// rows at every other layer and M, and M <= 8 untouched.
 ///
+/// MEASURED (runs 20261203T124435Z-4408 and ...124446Z-64ef at c302c16, with v38, v40, cuBLAS, and
+/// tinygemm in the same GPU call; README section 4): as predicted. 8b-down M = 9 / 12 / 16 20.99 /
+/// 21.10 / 21.47 us (v38 21.90 / 21.86 / 22.21; 1.56x cuBLAS bf16 at M = 16), 70b-down 57.17 / 58.29 /
+/// 59.60 (v38 64.26 / 64.72 / 65.25); fp16 at M = 16 20.72 and 57.60. Elsewhere v38's rows within ~1%.
+/// Faster than tinygemm at all 45 points (1.11-4.71x).
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v38,v40,v43,cublas --dtype bf16 --wfmt int4-sym
 #include <string>
 #include <vector>
