@@ -88,7 +88,8 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
   const int gid = lane >> 2, tig = lane & 3;
   const int n_tiles = tiled_rows(N) / kTileN;
 
-  // v42 (claims != nullptr: prepare passes none below 3 groups per split): next_cb is the column
+  // v42 (claims != nullptr: prepare passes none if any split, the last included, has fewer than 3
+  // groups): next_cb is the column
   // block after the current unit's, known a whole unit ahead because the ring starts loading it
   // two groups before the current unit ends (hence >= 3 groups). Thread 0 claims the one after
   // it at the start of a unit (the atomic's round trip hides behind the loop) and hands it to
@@ -230,8 +231,8 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
 /// Plans and launches v40, v41 or v42 for p: v37's split (so v37's partials and output), a grid
 /// of as many blocks as fit at once, rounded down to a multiple of the split count (at least one
 /// block per split, at most one per unit). Above M = 8, int4-sym only. v42 claims column blocks
-/// only from 3 groups per split up (the claim is a unit ahead of the ring); below, it runs v41's
-/// static walk.
+/// only when every split, the last (shorter under --splits) included, has at least 3 groups (the
+/// claim is a unit ahead of the ring); otherwise it runs v41's static walk.
 template <int kVersion>
 Step prepare_persistent_mma(const Problem& p, const char* name) {
   require_supported(p);
@@ -263,7 +264,11 @@ Step prepare_persistent_mma(const Problem& p, const char* name) {
     const int blocks = per_split * splits;
     const SplitKWorkspace ws(col_blocks, splits, p.M, kBlockN);
     std::shared_ptr<lab::DeviceBytes> claims;  // v42: 2 counters per split, zeroed here and by the kernel's last block
-    if (PersistentFeatures<kVersion>::kClaim && gps >= kAhead + 1) {
+    // The shortest split is the last: G - (splits - 1) gps groups. With fewer than kAhead + 1 the
+    // ring would cross into the next unit before its claim arrives (a review found it: 8b-gate at
+    // --splits 11 walked the wrong column blocks); such plans walk statically.
+    const int last_split_groups = G - (splits - 1) * gps;
+    if (PersistentFeatures<kVersion>::kClaim && std::min(gps, last_split_groups) >= kAhead + 1) {
       claims = std::make_shared<lab::DeviceBytes>(sizeof(unsigned) * 2 * static_cast<std::size_t>(splits));
       LABS_CHECK(cudaMemset(claims->get(), 0, claims->bytes()));
     }

@@ -28,8 +28,8 @@
 /// where there are more units than resident blocks.
 ///   - 8b-gate (4096 -> 14336): 112 x 8 = 896 units on 528 blocks: 1.7 per block.
 ///   - 8b-gateup (-> 28672): 1,792 units, 3.4 per block. 70b-gateup (8192 -> 57344): 448 x 8 =
-///     3,584 units, 6.8 per block. 70b-down (28672 -> 8192): 64 x 16 = 1,024 units on 3 x 132 =
-///     396 blocks (57.6 KB of x each), 2.6 per block. 70b-qkv (-> 10240): 640 units, 1.2 per block.
+///     3,584 units, 6.8 per block. 70b-down (28672 -> 8192): 64 x 16 = 1,024 units on 384 blocks
+///     (3 x 132 = 396 fit with 57.6 KB of x each; 24 per split), 2.7 per block. 70b-qkv (-> 10240): 640 units, 1.2 per block.
 ///   - 8b-qkv, 8b-o, 8b-down, 70b-o: at most 512 units, all resident at once: one unit per block,
 ///     the same work as v37 (8b-down is one wave of 256 blocks; persistence cannot help there).
 ///

@@ -723,15 +723,19 @@ TEST_CASE("v40, v41, v42 are v37 with persistent blocks: bitwise v37's output at
   // {N, K, forced splits}: 8b-gate at the plan's 8 splits (896 units on ~528 blocks: one or two
   // per block); the same with 16 splits of two groups (33 blocks per split, 3-4 units each: the
   // ring crosses many unit boundaries; v42 walks statically below 3 groups), 32 of one group
-  // (7 units each) and 5 (uneven: 7, 7, 7, 7, 4 groups; v42 claims); odd N (the scales'
-  // two-load path, a last column block with dead tiles) at the plan and at 11 splits of 3 groups
-  // (v42's smallest claiming split); 8b-down's K (14 groups per block, one unit each). The 20
-  // repeats catch v42's counters if a call does not leave them at zero (units would be skipped).
+  // (7 units each), 5 (uneven: 7, 7, 7, 7, 4 groups; v42 claims) and 11 (3 groups, the last
+  // split 2: v42 must walk statically; claiming there loaded other column blocks' weights, found
+  // in review); 8b-gateup at the plan (224 column blocks, 3-4 units per block: v42's claims reach
+  // the reuse of both shared slots); odd N (the scales' two-load path, a last column block with
+  // dead tiles) at the plan and at 11 splits of 3 groups; 8b-down's K (14 groups per block, one
+  // unit each). The 20 repeats catch v42's counters if a call does not leave them at zero (units
+  // would be skipped).
   struct PersistentCase {
     int N, K, splits;
   };
   for (PersistentCase pc : {PersistentCase{14336, 4096, 0}, PersistentCase{14336, 4096, 16}, PersistentCase{14336, 4096, 32},
-                            PersistentCase{14336, 4096, 5}, PersistentCase{1001, 4224, 0}, PersistentCase{1001, 4224, 11},
+                            PersistentCase{14336, 4096, 5}, PersistentCase{14336, 4096, 11}, PersistentCase{28672, 4096, 0},
+                            PersistentCase{1001, 4224, 0}, PersistentCase{1001, 4224, 11},
                             PersistentCase{512, 14336, 0}})
     for (lab::DType t : {lab::DType::bf16, lab::DType::f16}) {
       DeviceData d(pc.N, pc.K, t, sets, 95, st.s);
