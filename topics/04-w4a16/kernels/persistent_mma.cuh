@@ -125,6 +125,9 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
 
   // x's first batch before the weights (v37), then the ring's two groups, then x into padded
   // rows (all 16: rows M..15 are zeros, ldmatrix reads them). Once per block.
+  // This staging and the group body below are v37's (mma_lean.cuh) written out again on purpose:
+  // moving them into shared helpers reschedules v37's kernel (that file's note on x_first), whose
+  // cubin is kept as measured.
   const int vecs = kr / 8, total = 16 * vecs;
   uint4 x_first[kStageLoads];
 #pragma unroll

@@ -57,39 +57,9 @@
 /// long-K layers.
 ///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v37,v40,cublas --dtype bf16 --wfmt int4-sym --m 9,12,16
-#include <stdexcept>
-
-#include "kernels/persistent_mma.cuh"
+#include "kernels/persistent_version.hpp"
 
 namespace w4a16 {
-namespace {
-
-#if defined(LABS_BACKEND_CUDA)
-
-Step prepare_v40(const Problem& p) { return persistent_mma::prepare_persistent_mma<40>(p, "v40"); }
-
-#else
-
-Step prepare_v40(const Problem&) { throw std::invalid_argument("v40 uses mma.sync and ldmatrix (NVIDIA only)"); }
-
-#endif
-
-Version make_version() {
-  Version v;
-  v.info.id = "v40";
-  v.info.idea = "v37 above M = 8 with persistent blocks: each keeps one K split, stages x once and walks column blocks, its weight ring running across units";
-  v.info.min_cc = 80;
-  v.info.cuda_only = true;
-  v.formats = {WFormat::int4_sym};
-  v.min_m = 9;  // M <= 8: v37's kernels are v29's, and v38 dispatches them
-  v.kernel_regex = "w4_mma_persistent";
-  v.takes_splits = true;
-  v.prepare = prepare_v40;
-  return v;
-}
-
-}  // namespace
-
-LABS_REGISTER_VERSION(Version, (make_version()))
-
+LABS_REGISTER_VERSION(Version, (persistent_version<40>(
+                                   "v40", "v37 above M = 8 with persistent blocks: each keeps one K split, stages x once and walks column blocks, its weight ring running across units")))
 }  // namespace w4a16

@@ -29,39 +29,9 @@
 /// SMs four times over (README section 4; not measured directly).
 ///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v37,v40,v41,v42,cublas --dtype bf16 --wfmt int4-sym --m 9,12,16
-#include <stdexcept>
-
-#include "kernels/persistent_mma.cuh"
+#include "kernels/persistent_version.hpp"
 
 namespace w4a16 {
-namespace {
-
-#if defined(LABS_BACKEND_CUDA)
-
-Step prepare_v41(const Problem& p) { return persistent_mma::prepare_persistent_mma<41>(p, "v41"); }
-
-#else
-
-Step prepare_v41(const Problem&) { throw std::invalid_argument("v41 uses mma.sync and ldmatrix (NVIDIA only)"); }
-
-#endif
-
-Version make_version() {
-  Version v;
-  v.info.id = "v41";
-  v.info.idea = "v40 with v37's block order: consecutive blocks walk consecutive column blocks of one K split";
-  v.info.min_cc = 80;
-  v.info.cuda_only = true;
-  v.formats = {WFormat::int4_sym};
-  v.min_m = 9;  // M <= 8: v37's kernels are v29's, and v38 dispatches them
-  v.kernel_regex = "w4_mma_persistent";
-  v.takes_splits = true;
-  v.prepare = prepare_v41;
-  return v;
-}
-
-}  // namespace
-
-LABS_REGISTER_VERSION(Version, (make_version()))
-
+LABS_REGISTER_VERSION(Version, (persistent_version<41>(
+                                   "v41", "v40 with v37's block order: consecutive blocks walk consecutive column blocks of one K split")))
 }  // namespace w4a16
