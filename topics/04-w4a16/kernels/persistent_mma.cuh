@@ -88,10 +88,9 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks)
   const int gid = lane >> 2, tig = lane & 3;
   const int n_tiles = tiled_rows(N) / kTileN;
 
-  // v42 (claims != nullptr: prepare passes none if any split, the last included, has fewer than 3
-  // groups): next_cb is the column
-  // block after the current unit's, known a whole unit ahead because the ring starts loading it
-  // two groups before the current unit ends (hence >= 3 groups). Thread 0 claims the one after
+  // v42 (claims != nullptr: prepare passes none if any split, the last included, has fewer than
+  // 3 groups): next_cb is the column block after the current unit's, known a whole unit ahead
+  // because the ring starts loading it two groups before the current unit ends (hence >= 3). Thread 0 claims the one after
   // it at the start of a unit (the atomic's round trip hides behind the loop) and hands it to
   // the block at the unit's tail, through claimed[unit parity] and the tail's barrier (two slots:
   // a slow warp may still read one unit's slot while thread 0 writes the next). A claim past the
