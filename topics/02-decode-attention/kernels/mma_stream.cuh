@@ -19,6 +19,7 @@
 #include "kernels/mma_ops.cuh"
 #include "kernels/split_combine.cuh"
 #include "kernels/split_tail.cuh"
+#include "labs/gpu_sync.cuh"
 
 #if LABS_GPU
 namespace decode02::mma_stream {
@@ -36,6 +37,7 @@ enum CombineKind : int {
   kCombineWarpPerHead = 2,  ///< v13: combine_warp_per_head
   kCombineCluster = 3,      ///< v16: cluster_combine (the splits are one thread-block cluster)
   kCombineWarpPartials = 4, ///< v21: a partial per warp, no block merge (up to kMaxWarpPartialSplits); v13 above
+  kCombineDesignated = 5,   ///< v22: v13's combine, run by the block that took the last loop-end ticket
 };
 
 #if defined(LABS_BACKEND_CUDA)
@@ -214,12 +216,17 @@ __device__ __forceinline__ void merge_warps(LaneIds id, float m, float l, const 
 /// a caller that writes `scratch` again must pass a barrier first.
 /// kWarpPartials (v21): when `warp_own` is true, each warp stores its own partial in `warp_sp`'s
 /// slot `warp_part` instead (store_warp_partial) and nothing is merged; M, L, A are left unset.
-template <class T, int kHint, int kPrefetchTiles, bool kClock = false, bool kWarpPartials = false>
+/// kLoopTicket (v22): thread 0 takes a ticket from `loop_counter` when warp 0's loop is done, into
+/// *loop_ticket (none when loop_counter is null: one split); the answer is not waited for here,
+/// so its round trip runs under the merge.
+template <class T, int kHint, int kPrefetchTiles, bool kClock = false, bool kWarpPartials = false,
+          bool kLoopTicket = false>
 __device__ __forceinline__ void stream_keys(LaneIds id, const T* __restrict__ q, int b, int kvh, int Hq, const T* kbh, const T* vbh,
                                             int begin, int end, int n_tiles, float scale_log2, float* scratch, float (&M)[kGqaGroup],
                                             float (&L)[kGqaGroup], float (&A)[kGqaGroup],
                                             bool warp_own = false, const SplitArgs& warp_sp = SplitArgs{},
-                                            size_t warp_part = 0) {
+                                            size_t warp_part = 0, unsigned* loop_counter = nullptr,
+                                            unsigned* loop_ticket = nullptr) {
   const int tid = id.tid, warp = id.warp, lane = id.lane, g = id.g, t = id.t;
   std::uint64_t policy = 0;
   if constexpr (kHint == kHintBundle || kHint == kHintEvictFirstOnly)
@@ -324,6 +331,9 @@ __device__ __forceinline__ void stream_keys(LaneIds id, const T* __restrict__ q,
   }
   if constexpr (kClock) {
     if (tid == 0) clock_stamp(kClockLoopDone);
+  }
+  if constexpr (kLoopTicket) {
+    if (tid == 0 && loop_counter != nullptr) *loop_ticket = atomicAdd(loop_counter, 1u);
   }
 
   if constexpr (kWarpPartials) {
@@ -536,8 +546,9 @@ __global__ void __launch_bounds__(kThreads, kStream == kStreamTwoTiles ? 2 : 3)
                          T* __restrict__ out, int S, int S_alloc, int Hq, int Hkv, SplitArgs sp, float scale_log2) {
   __shared__ __align__(16) float scratch[kV7ScratchFloats];
   __shared__ unsigned s_flag;
-  static_assert(!kClock || ((kCombine == kCombineWarpPerHead || kCombine == kCombineWarpPartials) && kPrefetchTiles == 0),
-                "the clock probes are v13's and v21's kernels");
+  static_assert(!kClock || ((kCombine == kCombineWarpPerHead || kCombine == kCombineWarpPartials ||
+                              kCombine == kCombineDesignated) && kPrefetchTiles == 0),
+                "the clock probes are v13's, v21's and v22's kernels");
   const int split = blockIdx.x, kvh = blockIdx.y, b = blockIdx.z;
   const LaneIds id = lane_ids();
   const int tid = id.tid, warp = id.warp, lane = id.lane;
@@ -556,6 +567,8 @@ __global__ void __launch_bounds__(kThreads, kStream == kStreamTwoTiles ? 2 : 3)
   if constexpr (kStream != kStreamOwnTiles)
     static_assert(kHint == kHintNone && kPrefetchTiles == 0 && kCombine == kCombineWarpPerHead, "v19 and v20 are v13's kernel");
   unsigned* const next_tile = sp.counters + gridDim.y * gridDim.z + bh;  // v20 only: after the tickets
+  unsigned* const published = next_tile;  // v22 only: the second counter of the pair, the same slot
+  unsigned loop_ticket = 0;               // v22: thread 0's arrival order at the end of its loop
   if constexpr (kStream == kStreamTwoTiles) {
     stream_keys_two<T, kClock>(id, q, b, kvh, Hq, kbh, vbh, begin, end, n_tiles, scale_log2, scratch, M, L, A);
   } else if constexpr (kStream == kStreamSharedTiles) {
@@ -566,6 +579,10 @@ __global__ void __launch_bounds__(kThreads, kStream == kStreamTwoTiles ? 2 : 3)
     stream_keys<T, kHint, kPrefetchTiles, kClock, true>(id, q, b, kvh, Hq, kbh, vbh, begin, end, n_tiles, scale_log2,
                                                         scratch, M, L, A, own, sp,
                                                         (bh * sp.splits + split) * kV7Warps + warp);
+  } else if constexpr (kCombine == kCombineDesignated) {
+    stream_keys<T, kHint, kPrefetchTiles, kClock, false, true>(id, q, b, kvh, Hq, kbh, vbh, begin, end, n_tiles,
+                                                               scale_log2, scratch, M, L, A, false, SplitArgs{}, 0,
+                                                               sp.splits > 1 ? sp.counters + bh : nullptr, &loop_ticket);
   } else {
     stream_keys<T, kHint, kPrefetchTiles, kClock>(id, q, b, kvh, Hq, kbh, vbh, begin, end, n_tiles, scale_log2, scratch, M, L, A);
   }
@@ -601,6 +618,44 @@ __global__ void __launch_bounds__(kThreads, kStream == kStreamTwoTiles ? 2 : 3)
     }
     if constexpr (kClock) {
       if (tid == 0) clock_stamp(kClockPublished), clock_stamp(kClockCombined);
+    }
+    return;
+  }
+  if constexpr (kCombine == kCombineDesignated) {
+    // v22: the block whose loop ended last (by the ticket thread 0 took at its loop's end) is the
+    // pair's combiner. Every block stores its partial; one barrier orders the block's stores before
+    // thread 0's next step. The others publish with a release add and leave without waiting for
+    // any answer; the combiner does not publish at all, it polls the published count with acquire
+    // loads. It cannot wait on a block that is not running: every other block of the pair took its
+    // ticket before it, so all of them are resident and past their loops. v13's combine reads all
+    // the partials, its own included (visible to its own threads after the barrier), in split
+    // order: the output is v13's, bit for bit.
+    store_partial(sp, bh * sp.splits + split, d, M, L, A);
+    if (tid == 0) s_flag = loop_ticket + 1u == static_cast<unsigned>(sp.splits) ? 1u : 0u;
+    __syncthreads();
+    if (s_flag == 0u) {
+      if (tid == 0) {
+        lab::red_add_release_gpu(published);
+        if constexpr (kClock) clock_stamp(kClockPublished);
+      }
+      return;
+    }
+    if (tid == 0) {
+      while (lab::load_acquire_gpu(published) < static_cast<unsigned>(sp.splits) - 1u) {
+      }
+    }
+    __syncthreads();  // thread 0's acquire, for every thread's loads of the partials
+    if constexpr (kClock) {
+      if (tid == 0) clock_stamp(kClockPublished);
+    }
+    float l_all;
+    float4 acc;
+    combine_warp_per_head(sp, bh, warp, lane, l_all, acc);
+    if (tid == 0) sp.counters[bh] = *published = 0u;  // both counters are complete: ready for the next launch
+    store_combined(out + (static_cast<size_t>(b) * Hq + kvh * kGqaGroup + warp) * kHeadDim + lane * 4, acc, l_all,
+                   nullptr, false);
+    if constexpr (kClock) {
+      if (tid == 0) clock_stamp(kClockCombined);
     }
     return;
   }
@@ -708,7 +763,8 @@ void prepare_typed(const DeviceProblem& p, Runner& r) {
                &per_sm);
   const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kV7BlockKeys, s.splits);
   const bool warp_partials = kCombine == kCombineWarpPartials && plan.splits <= kMaxWarpPartialSplits;
-  auto ws = make_split_workspace(s, plan, kStream == kStreamSharedTiles, warp_partials ? kV7Warps : 1);
+  auto ws = make_split_workspace(s, plan, kStream == kStreamSharedTiles || kCombine == kCombineDesignated,
+                                 warp_partials ? kV7Warps : 1);
   const SplitArgs sp = ws->args;
   r.workspace = ws;
   r.details = {{"splits", plan.splits},       {"keys_per_split", plan.keys_per_split},
@@ -801,7 +857,7 @@ inline void validate_unhinted(const Shape& s, const char* name) {
 #if defined(LABS_BACKEND_CUDA)
 /// v19 (kStream = kStreamTwoTiles) and v20 (kStreamSharedTiles): v13's kernel (no cache hint,
 /// acq_rel ticket, warp-per-head combine) with another stream; v21: v13's stream with
-/// kCombine = kCombineWarpPartials. kClock: their clock probes.
+/// kCombine = kCombineWarpPartials; v22: with kCombineDesignated. kClock: their clock probes.
 template <int kStream, bool kClock = false, int kCombine = kCombineWarpPerHead>
 Runner prepare_stream_kind(const DeviceProblem& p, const char* name) {
   validate_unhinted(p.shape, name);

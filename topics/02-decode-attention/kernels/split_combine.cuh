@@ -219,7 +219,8 @@ struct SplitWorkspace {
 };
 
 /// Allocates and zeroes the workspace for `plan` (outside any timed region).
-/// tile_counters (v20): a second counter per (sequence, KV head) after the tickets, at any split count.
+/// tile_counters (v20, v22): a second counter per (sequence, KV head) after the tickets, at any split
+/// count (v20: the next tile to hand out; v22: the partials published).
 /// partials_per_split (v21): room for this many partials per split (one per warp) instead of one.
 inline std::shared_ptr<SplitWorkspace> make_split_workspace(const Shape& s, const SplitPlan& plan,
                                                             bool tile_counters = false, int partials_per_split = 1) {

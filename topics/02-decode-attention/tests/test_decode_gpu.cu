@@ -364,9 +364,9 @@ TEST_CASE("probe-v13-loads: its checksum fails when a K or V word it should have
   }
 }
 
-TEST_CASE("probe-v13/v19/v20/v21-clock: the version's output, and every block's stamps in order with one combine per (sequence, KV head)") {
+TEST_CASE("probe-v13/v19/v20/v21/v22-clock: the version's output, and every block's stamps in order with one combine per (sequence, KV head)") {
   Stream st;
-  for (const char* id : {"probe-v13-clock", "probe-v19-clock", "probe-v20-clock", "probe-v21-clock"})
+  for (const char* id : {"probe-v13-clock", "probe-v19-clock", "probe-v20-clock", "probe-v21-clock", "probe-v22-clock"})
   for (int S : {4097, 200}) {
     const DecodeVersion* probe = DecodeRegistry::instance().find(id);
     REQUIRE(probe != nullptr);
@@ -512,6 +512,52 @@ TEST_CASE("v21 (a partial per warp at 2-4 splits): the oracle at every split cou
           else CHECK(output() == first);
         }
         if (!own) CHECK(first == v13_out);
+      }
+    }
+}
+
+TEST_CASE("v22 (the block that ends its loop last combines): bitwise v13's output at every split count, on every relaunch") {
+  // v22 changes who combines and how the partials are published, not what is added in which
+  // order, so its output must be v13's bit for bit. Relaunches: a loop-end ticket not reset by the
+  // combiner would leave no block holding the last ticket on the next launch (the poison would
+  // stay); a published count not reset would let the next combiner read partials before they are
+  // written. S = 7 at 5 and 9 splits leaves splits with no key (their ticket is still taken).
+  Stream st;
+  const DecodeVersion* v13 = DecodeRegistry::instance().find("v13");
+  const DecodeVersion* v22 = DecodeRegistry::instance().find("v22");
+  REQUIRE(v13 != nullptr);
+  REQUIRE(v22 != nullptr);
+  std::string why;
+  if (!lab::runnable_on(v22->info, lab::query_gpu(0), &why)) return;
+  for (lab::DType dt : {lab::DType::bf16, lab::DType::f16})
+    for (int S : {7, 4097, 2600}) {
+      DecodeFixture fx(shape_of(3, S, S + 61, dt), st.s);
+      const size_t n = static_cast<size_t>(3) * fx.shape().Hq * fx.shape().D;
+      auto output = [&] {
+        std::vector<std::uint16_t> h(n);
+        LABS_CHECK(cudaMemcpyAsync(h.data(), fx.problem(Layout::contiguous).out, n * sizeof(std::uint16_t),
+                                   cudaMemcpyDeviceToHost, st.s));
+        LABS_CHECK(cudaStreamSynchronize(st.s));
+        return h;
+      };
+      for (int forced : {0, 1, 2, 3, 4, 5, 9, 33}) {
+        DeviceProblem p = fx.problem(Layout::contiguous);
+        p.shape.splits = forced;
+        const Runner a = v13->prepare(p), r = v22->prepare(p);
+        CAPTURE(label(*v22, p.shape, Layout::contiguous));
+        CAPTURE(r.details.value("splits", 0));
+        REQUIRE(a.details.value("splits", 0) == r.details.value("splits", 0));
+        fx.poison_output(st.s);
+        a.launch(st.s);
+        const std::vector<std::uint16_t> want = output();
+        for (int rep = 0; rep < 4; ++rep) {
+          CAPTURE(rep);
+          fx.poison_output(st.s);
+          r.launch(st.s);
+          const lab::CheckResult c = fx.check_output();
+          CHECK_MESSAGE(c.pass, c.summary());
+          CHECK(output() == want);
+        }
       }
     }
 }

@@ -4,7 +4,8 @@
 /// with two groups of weights in flight, x staged four loads at a time, ldmatrix A above M = 8
 /// and an acq_rel split-K tail; v24 and v25 widen the block to 128 and 256 columns, v28 moves
 /// the tail into a thread-block cluster, v29 evens v24's splits, v37 loads v29's first batch of
-/// x before its weights, v39 moves v37's weights through a 4-deep cp.async ring in shared memory.
+/// x before its weights, v39 moves v37's weights through a 4-deep cp.async ring in shared memory,
+/// v44 gives v37's split-K sum to the block that ends its group loop last (a designated finisher).
 /// Compiled once per version; MmaLeanFeatures says what each adds. A number above 1000 is a
 /// probe of version kVersion % 1000 (kernels/probe_lean_skeleton.cu): the version's grid, block,
 /// weight loads and (probe 2) x staging, with the decode, the mma and the split-K tail cut out;
@@ -22,6 +23,7 @@
 #include "kernels/splitk.cuh"
 #include "kernels/stream_k.cuh"
 #include "labs/device_buffer.hpp"
+#include "labs/gpu_sync.cuh"
 #include "quant/tiled_layout.hpp"
 
 #if defined(LABS_BACKEND_CUDA)
@@ -58,15 +60,15 @@ struct MmaLeanFeatures {
   /// columns, and v28, v29, v37, v39, which are built on v24), v25 16 (256): x staged once per
   /// block feeds 2x / 4x the weights.
   static constexpr int kWarps =
-      kBase == 24 || kBase == 28 || kBase == 29 || kBase == 37 || kBase == 39 ? 8 : kBase == 25 ? 16 : 4;
+      kBase == 24 || kBase == 28 || kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44 ? 8 : kBase == 25 ? 16 : 4;
   /// v29: v24 with the rule's split moved to the nearest split count that divides G (no short
-  /// last split). v37 is built on v29, v39 on v37.
-  static constexpr bool kEvenSplits = kBase == 29 || kBase == 37 || kBase == 39;
+  /// last split). v37 is built on v29, v39 and v44 on v37.
+  static constexpr bool kEvenSplits = kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44;
   /// v37, M > 8: each thread's first batch of x loads (kStageLoads x 16 bytes) leaves before the
   /// weight ring's loads instead of queueing behind them (v35's idea on this kernel); the same
   /// loads, stores and layout, so the same output. Its M <= 8 kernels are v29's. v39 keeps it;
   /// probe 1 stages no x.
-  static constexpr bool kXFirst = (kBase == 37 || kBase == 39) && kProbe != 1;
+  static constexpr bool kXFirst = (kBase == 37 || kBase == 39 || kBase == 44) && kProbe != 1;
   /// v39: each warp's weights go through a kDepth-deep cp.async ring in shared memory (after x)
   /// instead of v37's two register stages: 4 groups (4 KB) in flight per warp, not 2. The scales
   /// (and zero points) keep a register ring of the same depth. Same words, same decode and mma,
@@ -75,6 +77,14 @@ struct MmaLeanFeatures {
   /// v28: the K splits of one column block run as one thread-block cluster and add their partials
   /// through distributed shared memory (no global partials, no ticket, no fence).
   static constexpr bool kClusterReduce = kBase == 28;
+  /// v44: thread 0 takes a ticket from the column block's counter when its group loop ends (the
+  /// answer comes back while the partial is stored); the block with the last ticket sums the
+  /// partials after polling a second counter with acquire loads, the others publish with one
+  /// release add and leave without waiting for an answer (v37: every block waits for its acq_rel
+  /// ticket). Same partials, same sum in split order: bitwise v37's output.
+  static constexpr bool kDesignatedTail = kBase == 44;
+  /// Counters per column block in the workspace: v44's loop ticket and published count.
+  static constexpr int kCountersPerBlock = kDesignatedTail ? 2 : 1;
   static constexpr int kBlockN = kWarps * kTilesPerWarp * kTileN;
   static constexpr int kThreads = kWarps * kWarp;
   /// Blocks per SM asked of ptxas for the symmetric kernels: 32 warps per SM, <= 64 registers.
@@ -167,6 +177,33 @@ __device__ __forceinline__ void cluster_reduce(const float* part, T* __restrict_
 #else
   __trap();  // prepare refuses v28 below compute capability 9.0
 #endif
+}
+
+/// v44's split-K tail, after every thread stored its part of this block's partial. The block
+/// holding the last loop ticket of its column block (`loop_ticket`, thread 0's) waits until the
+/// other splits - 1 have published (acquire loads of the second counter), then sums all the
+/// partials in split order with v37's splitk_finish_in_flight (its own read back: visible to its
+/// threads after the barrier) and resets both counters. The others publish with one release add
+/// (cumulative over the barrier: their whole partial) and leave, with no answer to wait for. The
+/// finisher never waits for a block that is not running: every block of its column block took a
+/// ticket before it did.
+template <class T>
+__device__ __forceinline__ void designated_finish(const float* partials, unsigned* tickets, T* __restrict__ y, int M,
+                                                  int N, int col0, int width, int splits, unsigned loop_ticket) {
+  __shared__ unsigned last;
+  unsigned* const published = tickets + gridDim.x + blockIdx.x;  // the second counter of the column block
+  if (threadIdx.x == 0) last = loop_ticket + 1u == static_cast<unsigned>(splits) ? 1u : 0u;
+  __syncthreads();  // every thread's partial stores before thread 0's release or poll
+  if (last == 0u) {
+    if (threadIdx.x == 0) lab::red_add_release_gpu(published);
+    return;
+  }
+  if (threadIdx.x == 0)
+    while (lab::load_acquire_gpu(published) < static_cast<unsigned>(splits) - 1u) {
+    }
+  __syncthreads();  // thread 0's acquire, for every thread's loads of the partials
+  splitk_finish_in_flight(partials, &tickets[blockIdx.x], y, M, N, col0, width, splits, blockIdx.x);
+  if (threadIdx.x == 0) *published = 0u;  // with the ticket reset in the call above: ready for the next launch
 }
 
 /// Columns [blockIdx.x * kBlockN, +kBlockN), groups [blockIdx.y * gps, +gps).
@@ -368,6 +405,13 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
     }
   }
 
+  // v44: the block's place in its column block's order of loop ends. Its answer is first needed
+  // after the partial's stores and a barrier, so the round trip runs under them.
+  unsigned loop_ticket = 0;
+  if constexpr (MmaLeanFeatures<kVersion>::kDesignatedTail) {
+    if (gridDim.y > 1 && threadIdx.x == 0) loop_ticket = atomicAdd(&tickets[blockIdx.x], 1u);
+  }
+
   if constexpr (MmaLeanFeatures<kVersion>::kSumProbe) {  // one sum per block, in the buffer passed as partials
     __shared__ std::uint32_t warp_sums[kThreads / kWarp];
 #pragma unroll
@@ -419,6 +463,12 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
     }
   }
   if constexpr (MmaLeanFeatures<kVersion>::kNoTail) return;  // probe 3: the partials stay in the workspace
+  if constexpr (MmaLeanFeatures<kVersion>::kDesignatedTail) {
+    if (splits > 1) {
+      designated_finish(partials, tickets, y, M, N, col0, kBlockN, splits, loop_ticket);
+      return;
+    }
+  }
   if (splits > 1 && splitk_arrive_acq_rel(&tickets[blockIdx.x], splits))
     splitk_finish_in_flight(partials, &tickets[blockIdx.x], y, M, N, col0, kBlockN, splits, blockIdx.x);
 }
@@ -471,7 +521,8 @@ Step prepare_mma_lean(const Problem& p, const char* name, std::shared_ptr<lab::D
       throw std::invalid_argument(std::string(name) + ": " + std::to_string(splits) + " splits stage " + std::to_string(smem) +
                                   " bytes of x per block, the limit is " + std::to_string(optin));
     LABS_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
-    const SplitKWorkspace ws(col_blocks, cluster || kSumProbe ? 1 : splits, p.M, kBlockN);  // v28: no global partials
+    const SplitKWorkspace ws(col_blocks, cluster || kSumProbe ? 1 : splits, p.M, kBlockN,  // v28: no global partials
+                             MmaLeanFeatures<kVersion>::kCountersPerBlock);
     const dim3 grid(col_blocks, splits);
     std::shared_ptr<lab::DeviceBytes> sums;  // probes 1, 2: one 32-bit sum per block, passed as the partials
     if constexpr (kSumProbe) {

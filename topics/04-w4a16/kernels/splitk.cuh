@@ -104,16 +104,17 @@ __device__ __forceinline__ void splitk_finish_in_flight(const float* partials, u
 #endif
 
 /// The workspace of one planned split: fp32 partials for `blocks` column blocks x `splits` x
-/// M x `width` columns (the layout above), and one zeroed ticket per column block. Empty (null
-/// pointers) when splits == 1. Built by a version's prepare step, never in the timed region;
-/// copies share the buffers, so the step lambda can own it.
+/// M x `width` columns (the layout above), and `counters` zeroed counters per column block
+/// (the ticket; v44 adds its published count at tickets + blocks). Empty (null pointers) when
+/// splits == 1. Built by a version's prepare step, never in the timed region; copies share the
+/// buffers, so the step lambda can own it.
 struct SplitKWorkspace {
   std::shared_ptr<lab::DeviceBytes> partials_buf, tickets_buf;
-  SplitKWorkspace(int blocks, int splits, int M, int width) {
+  SplitKWorkspace(int blocks, int splits, int M, int width, int counters = 1) {
     if (splits <= 1) return;
     partials_buf = std::make_shared<lab::DeviceBytes>(sizeof(float) * static_cast<std::size_t>(blocks) * splits *
                                                       M * width);
-    tickets_buf = std::make_shared<lab::DeviceBytes>(sizeof(unsigned) * static_cast<std::size_t>(blocks));
+    tickets_buf = std::make_shared<lab::DeviceBytes>(sizeof(unsigned) * static_cast<std::size_t>(blocks) * counters);
     LABS_CHECK(cudaMemset(tickets_buf->get(), 0, tickets_buf->bytes()));
   }
   float* partials() const { return partials_buf ? partials_buf->as<float>() : nullptr; }
