@@ -38,6 +38,14 @@ enum CombineKind : int {
   kCombineCluster = 3,      ///< v16: cluster_combine (the splits are one thread-block cluster)
   kCombineWarpPartials = 4, ///< v21: a partial per warp, no block merge (up to kMaxWarpPartialSplits); v13 above
   kCombineDesignated = 5,   ///< v22: v13's combine, run by the block that took the last loop-end ticket
+  kCombineDesignatedEarly = 6,  ///< v23: v22 with the ticket taken as warp 0 starts its last tile
+};
+
+/// When thread 0 takes v22's / v23's ticket (stream_keys' kLoopTicket).
+enum LoopTicket : int {
+  kNoLoopTicket = 0,
+  kTicketAtLoopEnd = 1,   ///< v22: after warp 0's last tile (the merge's barrier then waits for the answer)
+  kTicketAtLastTile = 2,  ///< v23: as warp 0 starts its last tile (the answer comes back under that tile)
 };
 
 #if defined(LABS_BACKEND_CUDA)
@@ -216,11 +224,12 @@ __device__ __forceinline__ void merge_warps(LaneIds id, float m, float l, const 
 /// a caller that writes `scratch` again must pass a barrier first.
 /// kWarpPartials (v21): when `warp_own` is true, each warp stores its own partial in `warp_sp`'s
 /// slot `warp_part` instead (store_warp_partial) and nothing is merged; M, L, A are left unset.
-/// kLoopTicket (v22): thread 0 takes a ticket from `loop_counter` when warp 0's loop is done, into
-/// *loop_ticket (none when loop_counter is null: one split); the answer is not waited for here,
-/// so its round trip runs under the merge.
+/// kLoopTicket (LoopTicket; v22, v23): thread 0 takes a ticket from `loop_counter` into
+/// *loop_ticket (none when loop_counter is null: one split) when warp 0's loop is done (v22) or as
+/// it starts its last tile (v23; after the loop when it has no tile). The answer is not waited
+/// for here; v22 found the merge's barrier waiting for it (README section 2, v13 -> v22).
 template <class T, int kHint, int kPrefetchTiles, bool kClock = false, bool kWarpPartials = false,
-          bool kLoopTicket = false>
+          int kLoopTicket = kNoLoopTicket>
 __device__ __forceinline__ void stream_keys(LaneIds id, const T* __restrict__ q, int b, int kvh, int Hq, const T* kbh, const T* vbh,
                                             int begin, int end, int n_tiles, float scale_log2, float* scratch, float (&M)[kGqaGroup],
                                             float (&L)[kGqaGroup], float (&A)[kGqaGroup],
@@ -254,6 +263,9 @@ __device__ __forceinline__ void stream_keys(LaneIds id, const T* __restrict__ q,
     const bool full = k0 + kV7WarpKeys <= end;
     const int k1 = k0 + kV7BlockKeys;
     const bool more = i + 1 < n_tiles;
+    if constexpr (kLoopTicket == kTicketAtLastTile) {
+      if (!more && tid == 0 && loop_counter != nullptr) *loop_ticket = atomicAdd(loop_counter, 1u);
+    }
     if constexpr (kPrefetchTiles > 0) {
       if (lane == 0) prefetch_tile_l2(kbh, vbh, k0 + (kPrefetchTiles + 1) * kV7BlockKeys, end);
     }
@@ -332,8 +344,11 @@ __device__ __forceinline__ void stream_keys(LaneIds id, const T* __restrict__ q,
   if constexpr (kClock) {
     if (tid == 0) clock_stamp(kClockLoopDone);
   }
-  if constexpr (kLoopTicket) {
+  if constexpr (kLoopTicket == kTicketAtLoopEnd) {
     if (tid == 0 && loop_counter != nullptr) *loop_ticket = atomicAdd(loop_counter, 1u);
+  }
+  if constexpr (kLoopTicket == kTicketAtLastTile) {  // a split with no tile takes its ticket here
+    if (n_tiles == 0 && tid == 0 && loop_counter != nullptr) *loop_ticket = atomicAdd(loop_counter, 1u);
   }
 
   if constexpr (kWarpPartials) {
@@ -546,9 +561,10 @@ __global__ void __launch_bounds__(kThreads, kStream == kStreamTwoTiles ? 2 : 3)
                          T* __restrict__ out, int S, int S_alloc, int Hq, int Hkv, SplitArgs sp, float scale_log2) {
   __shared__ __align__(16) float scratch[kV7ScratchFloats];
   __shared__ unsigned s_flag;
-  static_assert(!kClock || ((kCombine == kCombineWarpPerHead || kCombine == kCombineWarpPartials ||
-                              kCombine == kCombineDesignated) && kPrefetchTiles == 0),
-                "the clock probes are v13's, v21's and v22's kernels");
+  constexpr bool kDesignated = kCombine == kCombineDesignated || kCombine == kCombineDesignatedEarly;
+  static_assert(!kClock || ((kCombine == kCombineWarpPerHead || kCombine == kCombineWarpPartials || kDesignated) &&
+                            kPrefetchTiles == 0),
+                "the clock probes are v13's, v21's, v22's and v23's kernels");
   const int split = blockIdx.x, kvh = blockIdx.y, b = blockIdx.z;
   const LaneIds id = lane_ids();
   const int tid = id.tid, warp = id.warp, lane = id.lane;
@@ -567,8 +583,8 @@ __global__ void __launch_bounds__(kThreads, kStream == kStreamTwoTiles ? 2 : 3)
   if constexpr (kStream != kStreamOwnTiles)
     static_assert(kHint == kHintNone && kPrefetchTiles == 0 && kCombine == kCombineWarpPerHead, "v19 and v20 are v13's kernel");
   unsigned* const next_tile = sp.counters + gridDim.y * gridDim.z + bh;  // v20 only: after the tickets
-  unsigned* const published = next_tile;  // v22 only: the second counter of the pair, the same slot
-  unsigned loop_ticket = 0;               // v22: thread 0's arrival order at the end of its loop
+  unsigned* const published = next_tile;  // v22, v23 only: the second counter of the pair, the same slot
+  unsigned loop_ticket = 0;               // v22, v23: thread 0's place in the pair's order of loop ends
   if constexpr (kStream == kStreamTwoTiles) {
     stream_keys_two<T, kClock>(id, q, b, kvh, Hq, kbh, vbh, begin, end, n_tiles, scale_log2, scratch, M, L, A);
   } else if constexpr (kStream == kStreamSharedTiles) {
@@ -579,8 +595,9 @@ __global__ void __launch_bounds__(kThreads, kStream == kStreamTwoTiles ? 2 : 3)
     stream_keys<T, kHint, kPrefetchTiles, kClock, true>(id, q, b, kvh, Hq, kbh, vbh, begin, end, n_tiles, scale_log2,
                                                         scratch, M, L, A, own, sp,
                                                         (bh * sp.splits + split) * kV7Warps + warp);
-  } else if constexpr (kCombine == kCombineDesignated) {
-    stream_keys<T, kHint, kPrefetchTiles, kClock, false, true>(id, q, b, kvh, Hq, kbh, vbh, begin, end, n_tiles,
+  } else if constexpr (kDesignated) {
+    constexpr int kTicket = kCombine == kCombineDesignated ? kTicketAtLoopEnd : kTicketAtLastTile;
+    stream_keys<T, kHint, kPrefetchTiles, kClock, false, kTicket>(id, q, b, kvh, Hq, kbh, vbh, begin, end, n_tiles,
                                                                scale_log2, scratch, M, L, A, false, SplitArgs{}, 0,
                                                                sp.splits > 1 ? sp.counters + bh : nullptr, &loop_ticket);
   } else {
@@ -621,8 +638,8 @@ __global__ void __launch_bounds__(kThreads, kStream == kStreamTwoTiles ? 2 : 3)
     }
     return;
   }
-  if constexpr (kCombine == kCombineDesignated) {
-    // v22: the block whose loop ended last (by the ticket thread 0 took at its loop's end) is the
+  if constexpr (kDesignated) {
+    // v22, v23: the block whose loop ended last (by the ticket thread 0 took at its loop's end) is the
     // pair's combiner. Every block stores its partial; one barrier orders the block's stores before
     // thread 0's next step. The others publish with a release add and leave without waiting for
     // any answer; the combiner does not publish at all, it polls the published count with acquire
@@ -763,7 +780,9 @@ void prepare_typed(const DeviceProblem& p, Runner& r) {
                &per_sm);
   const SplitPlan plan = plan_splits(s.B, s.Hkv, s.S, sms, per_sm, kV7BlockKeys, s.splits);
   const bool warp_partials = kCombine == kCombineWarpPartials && plan.splits <= kMaxWarpPartialSplits;
-  auto ws = make_split_workspace(s, plan, kStream == kStreamSharedTiles || kCombine == kCombineDesignated,
+  auto ws = make_split_workspace(s, plan,
+                                 kStream == kStreamSharedTiles || kCombine == kCombineDesignated ||
+                                     kCombine == kCombineDesignatedEarly,
                                  warp_partials ? kV7Warps : 1);
   const SplitArgs sp = ws->args;
   r.workspace = ws;
@@ -857,7 +876,7 @@ inline void validate_unhinted(const Shape& s, const char* name) {
 #if defined(LABS_BACKEND_CUDA)
 /// v19 (kStream = kStreamTwoTiles) and v20 (kStreamSharedTiles): v13's kernel (no cache hint,
 /// acq_rel ticket, warp-per-head combine) with another stream; v21: v13's stream with
-/// kCombine = kCombineWarpPartials; v22: with kCombineDesignated. kClock: their clock probes.
+/// kCombine = kCombineWarpPartials; v22, v23: with kCombineDesignated(Early). kClock: their clock probes.
 template <int kStream, bool kClock = false, int kCombine = kCombineWarpPerHead>
 Runner prepare_stream_kind(const DeviceProblem& p, const char* name) {
   validate_unhinted(p.shape, name);

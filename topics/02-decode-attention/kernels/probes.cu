@@ -1,5 +1,5 @@
 /// @file probes.cu
-/// Probes of v13, v19, v20, v21 and v22 (kernels/mma_stream.cuh), run by the lab like versions but only when
+/// Probes of v13 and v19-v23 (kernels/mma_stream.cuh), run by the lab like versions but only when
 /// `--variant` names them:
 ///   probe-v13-loads  v13's grid, plan and K/V loads (v7_load_tile, one 16-key tile of K and of
 ///                    V in flight per warp, the next K issued when this K is used, the next V
@@ -15,8 +15,8 @@
 ///   probe-v19-clock, probe-v20-clock, probe-v21-clock  the same for v19 (two tiles in flight per
 ///                    warp), v20 (tiles shared through a counter) and v21 (a partial per warp; its
 ///                    "merged" point is warp 0's partial stored, since no block merge happens) and
-///                    v22 (the combiner of a pair: "published" is its poll answered; the others':
-///                    their release add issued).
+///                    v22, v23 (the combiner of a pair: "published" is its poll answered; the
+///                    others': their release add issued).
 ///   probe-v13-loads has a clock too: a stamped twin of its kernel, launched only by its annotate.
 ///
 /// Why: v13 reads 128 MiB in ~36.8 us where topic 00's read kernel takes ~33.2-33.7, and the
@@ -297,12 +297,12 @@ Runner prepare_loads(const DeviceProblem& p) {
   return r;
 }
 
-/// probe-v13-clock, probe-v19-clock, probe-v20-clock, probe-v21-clock and probe-v22-clock: the
-/// version's kernel with kClock.
+/// probe-v13-clock and probe-v19-clock ... probe-v23-clock: the version's kernel with kClock.
 template <int kStream, int kCombine = kCombineWarpPerHead>
 Runner prepare_clock(const DeviceProblem& p) {
   const Shape s = p.shape;
-  const char* version = kCombine == kCombineDesignated    ? "v22"
+  const char* version = kCombine == kCombineDesignatedEarly ? "v23"
+                        : kCombine == kCombineDesignated   ? "v22"
                         : kCombine == kCombineWarpPartials ? "v21"
                         : kStream == kStreamTwoTiles     ? "v19"
                         : kStream == kStreamSharedTiles  ? "v20"
@@ -363,6 +363,9 @@ LABS_REGISTER_VERSION(DecodeVersion, (make_probe("probe-v21-clock",
 LABS_REGISTER_VERSION(DecodeVersion, (make_probe("probe-v22-clock",
                                                  "probe: v22 with global-timer stamps at 6 points of every block",
                                                  "mma_stream_kernel", &prepare_clock<0, 5>)))
+LABS_REGISTER_VERSION(DecodeVersion, (make_probe("probe-v23-clock",
+                                                 "probe: v23 with global-timer stamps at 6 points of every block",
+                                                 "mma_stream_kernel", &prepare_clock<0, 6>)))
 
 }  // namespace decode02
 #endif

@@ -35,6 +35,15 @@
 /// the wait is that block's barrier, release and add plus a poll: about v13's publish, no worse.
 /// In probe-v22-clock: "publish" of the combiner ~0.35 us; merge and combine as v13's.
 ///
+/// **MEASURED** (H200, cold; GPU call at 4e8a2c6, runs 20261203T144855Z-5f45, …144911Z-90ac (bf16)
+/// and …144909Z-0a8d (fp16), v13 in the same runs; README section 2, "v13 -> v22"): **slower, a
+/// regression (kept).** +0.1 to +0.6 us at every split shape ((8, 4096) 37.25 against 37.17 and
+/// 37.17 against 36.91; (1, 32768) 37.90 / 37.63 and 37.78 / 37.49; (1, 131072) +0.61); level at one
+/// split. probe-v22-clock at (8, 4096): publish 0.77 -> 0.54 per block, but the merge 0.58 -> 0.86:
+/// the merge's `__syncthreads()` waits until the ticket's atomic has been performed, so its round
+/// trip was not hidden but moved into the merge; the tail grew 2.11 -> 2.43 us. v23 takes the
+/// ticket a tile earlier.
+///
 /// **Run.** `build/cuda/topics/02-decode-attention/lab-02-decode-attention --variant v13,v22,probe-v13-clock,probe-v22-clock --batch 8 --kv-len 4096 --layout contiguous --dtype bf16`
 #include "kernels/mma_stream.cuh"
 

@@ -5,7 +5,8 @@
 /// and an acq_rel split-K tail; v24 and v25 widen the block to 128 and 256 columns, v28 moves
 /// the tail into a thread-block cluster, v29 evens v24's splits, v37 loads v29's first batch of
 /// x before its weights, v39 moves v37's weights through a 4-deep cp.async ring in shared memory,
-/// v44 gives v37's split-K sum to the block that ends its group loop last (a designated finisher).
+/// v44 gives v37's split-K sum to the block that ends its group loop last (a designated finisher),
+/// v45 takes v44's ticket as the block starts its last group.
 /// Compiled once per version; MmaLeanFeatures says what each adds. A number above 1000 is a
 /// probe of version kVersion % 1000 (kernels/probe_lean_skeleton.cu): the version's grid, block,
 /// weight loads and (probe 2) x staging, with the decode, the mma and the split-K tail cut out;
@@ -59,16 +60,17 @@ struct MmaLeanFeatures {
   /// Warps per block, side by side in N (two n-tiles each): 4 = v5's 64 columns; v24 8 (128
   /// columns, and v28, v29, v37, v39, which are built on v24), v25 16 (256): x staged once per
   /// block feeds 2x / 4x the weights.
-  static constexpr int kWarps =
-      kBase == 24 || kBase == 28 || kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44 ? 8 : kBase == 25 ? 16 : 4;
+  static constexpr bool kWideBlock =
+      kBase == 24 || kBase == 28 || kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45;
+  static constexpr int kWarps = kWideBlock ? 8 : kBase == 25 ? 16 : 4;
   /// v29: v24 with the rule's split moved to the nearest split count that divides G (no short
-  /// last split). v37 is built on v29, v39 and v44 on v37.
-  static constexpr bool kEvenSplits = kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44;
+  /// last split). v37 is built on v29, v39, v44 and v45 on v37.
+  static constexpr bool kEvenSplits = kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45;
   /// v37, M > 8: each thread's first batch of x loads (kStageLoads x 16 bytes) leaves before the
   /// weight ring's loads instead of queueing behind them (v35's idea on this kernel); the same
   /// loads, stores and layout, so the same output. Its M <= 8 kernels are v29's. v39 keeps it;
   /// probe 1 stages no x.
-  static constexpr bool kXFirst = (kBase == 37 || kBase == 39 || kBase == 44) && kProbe != 1;
+  static constexpr bool kXFirst = (kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45) && kProbe != 1;
   /// v39: each warp's weights go through a kDepth-deep cp.async ring in shared memory (after x)
   /// instead of v37's two register stages: 4 groups (4 KB) in flight per warp, not 2. The scales
   /// (and zero points) keep a register ring of the same depth. Same words, same decode and mma,
@@ -82,7 +84,10 @@ struct MmaLeanFeatures {
   /// partials after polling a second counter with acquire loads, the others publish with one
   /// release add and leave without waiting for an answer (v37: every block waits for its acq_rel
   /// ticket). Same partials, same sum in split order: bitwise v37's output.
-  static constexpr bool kDesignatedTail = kBase == 44;
+  static constexpr bool kDesignatedTail = kBase == 44 || kBase == 45;
+  /// v45: v44 with the ticket taken as thread 0 starts its block's last group instead of after
+  /// it: v44 measured the barrier after the partial's stores waiting for the atomic's answer.
+  static constexpr bool kTicketAtLastGroup = kBase == 45;
   /// Counters per column block in the workspace: v44's loop ticket and published count.
   static constexpr int kCountersPerBlock = kDesignatedTail ? 2 : 1;
   static constexpr int kBlockN = kWarps * kTilesPerWarp * kTileN;
@@ -348,7 +353,11 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
 
   float acc[kTilesPerWarp][4] = {};
   std::uint32_t probe_sum = 0;  // probes: the words this lane read, wrapping
+  unsigned loop_ticket = 0;  // v44, v45: the block's place in its column block's order of loop ends
   for (int gi = g_begin; gi < g_end; ++gi) {
+    if constexpr (MmaLeanFeatures<kVersion>::kTicketAtLastGroup) {
+      if (gi + 1 == g_end && gridDim.y > 1 && threadIdx.x == 0) loop_ticket = atomicAdd(&tickets[blockIdx.x], 1u);
+    }
     Stage cur = ring[0];
 #pragma unroll
     for (int a = 0; a + 1 < MmaLeanFeatures<kVersion>::kDepth; ++a) ring[a] = ring[a + 1];
@@ -405,10 +414,9 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
     }
   }
 
-  // v44: the block's place in its column block's order of loop ends. Its answer is first needed
-  // after the partial's stores and a barrier, so the round trip runs under them.
-  unsigned loop_ticket = 0;
-  if constexpr (MmaLeanFeatures<kVersion>::kDesignatedTail) {
+  // v44: the ticket after the loop. Its answer is first needed after the partial's stores and a
+  // barrier, which was to hide its round trip; the barrier waits for it instead (v45's reason).
+  if constexpr (MmaLeanFeatures<kVersion>::kDesignatedTail && !MmaLeanFeatures<kVersion>::kTicketAtLastGroup) {
     if (gridDim.y > 1 && threadIdx.x == 0) loop_ticket = atomicAdd(&tickets[blockIdx.x], 1u);
   }
 

@@ -34,6 +34,15 @@
 /// to store), the finisher waits for a slower block's release: about v37's path, no worse. The
 /// M = 16 target (2.5x cuBLAS, ~13 us) stays far: the whole tail is 2.5 us.
 ///
+/// MEASURED (H200, cold; GPU call at 4e8a2c6, runs 20261203T144859Z-0d88 and …144912Z-b23f (bf16),
+/// …144917Z-2761 (fp16), v37 in the same runs; README section 4, "v44"): **level at best, a
+/// regression (kept).** 8b-gate -0.06 to +0.10 us at M = 1-16 bf16 (M = 16 20.75 against 20.82),
+/// -0.1 to -0.3 fp16; 8b-down +0.13 to +0.32 (M = 16 22.42 against 22.10); 8b-o, 8b-qkv, 70b-o
+/// +0.2 to +0.5; the large layers within the call's spread. The barrier after the partial's
+/// stores waits until thread 0's ticket atomic has been performed, so the ticket's round trip is
+/// paid there by every block instead of hiding under the stores (topic 02's v22 clock: the merge
+/// +0.28 us); a non-finisher then pays its release, the finisher a poll: no round trip saved.
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v37,v44,cublas --dtype bf16 --wfmt int4-sym --m 1,8,9,12,16 --shape 8b-gate,8b-down
 #include <stdexcept>
 

@@ -523,13 +523,13 @@ TEST_CASE("v43 is v38 but for v40 above M = 8, int4-sym, on the long-K layers (K
   check_dispatch_path("v43", 4096, 14336, 16, 43, "v40");
 }
 
-TEST_CASE("v20 ... v22, v24, v25, v28, v29, v37, v39, v44 under the lab's --splits: every split count is correct, and past G they refuse") {
+TEST_CASE("v20 ... v22, v24, v25, v28, v29, v37, v39, v44, v45 under the lab's --splits: every split count is correct, and past G they refuse") {
   StreamHolder st;
   const int N = 200, K = 1152;  // 9 groups: splits 1, 2, 4 (gps 5, 5, 3) and 9 all cut K differently
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 97, st.s);
-  for (const char* name : {"v20", "v21", "v22", "v24", "v25", "v28", "v29", "v37", "v39", "v44"}) {
+  for (const char* name : {"v20", "v21", "v22", "v24", "v25", "v28", "v29", "v37", "v39", "v44", "v45"}) {
     for (int splits : {1, 2, 4, 9})
       for (int M : {1, 3, 16}) {
         Problem p = problem_for(d, M, WFormat::int4_sym);
@@ -716,7 +716,7 @@ TEST_CASE("v39 is v37 with the weights through a shared-memory ring: bitwise v37
   }
 }
 
-TEST_CASE("v44 is v37 with a designated finisher: bitwise v37's output at every M, both formats, at the plan's split, 4 splits and one per group, on every relaunch") {
+TEST_CASE("v44, v45 are v37 with a designated finisher: bitwise v37's output at every M, both formats, at the plan's split, 4 splits and one per group, on every relaunch") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
@@ -731,32 +731,33 @@ TEST_CASE("v44 is v37 with a designated finisher: bitwise v37's output at every 
         for (int M : {1, 5, 8, 9, 12, 16})
           for (int splits : {0, std::min(4, hc.K / kGroup), hc.K / kGroup}) {
             const std::size_t bytes = static_cast<std::size_t>(M) * d.N() * lab::dtype_bytes(t);
-            std::vector<unsigned char> out37(bytes), out44(bytes);
-            Step step44;
-            for (const auto& run : {std::pair{"v37", &out37}, std::pair{"v44", &out44}}) {
-              Problem p = problem_for(d, M, f);
-              p.splits = splits;
-              const Step step = Registry::instance().find(run.first)->prepare(p);
-              INFO(run.first, " N=", hc.N, " K=", hc.K, " ", lab::dtype_name(t), " ", wfmt_name(f), " M=", M, " splits=", splits);
-              REQUIRE(run_and_check(step, d, f, M, d.gpu_reference(f, st.s), st.s).pass);
-              LABS_CHECK(cudaMemcpy(run.second->data(), d.y(), bytes, cudaMemcpyDeviceToHost));
-              if (std::string(run.first) == "v44") step44 = step;
-            }
+            Problem p = problem_for(d, M, f);
+            p.splits = splits;
             INFO("N=", hc.N, " K=", hc.K, " ", lab::dtype_name(t), " ", wfmt_name(f), " M=", M, " splits=", splits);
-            CHECK(std::memcmp(out37.data(), out44.data(), bytes) == 0);
-            if (M == 1 || M == 16) check_bitwise_repeatable(step44, d, f, M, st.s);
+            REQUIRE(run_and_check(Registry::instance().find("v37")->prepare(p), d, f, M, d.gpu_reference(f, st.s), st.s).pass);
+            std::vector<unsigned char> out37(bytes), out(bytes);
+            LABS_CHECK(cudaMemcpy(out37.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
+            for (const char* id : {"v44", "v45"}) {
+              INFO(id);
+              const Step step = Registry::instance().find(id)->prepare(p);
+              REQUIRE(run_and_check(step, d, f, M, d.gpu_reference(f, st.s), st.s).pass);
+              LABS_CHECK(cudaMemcpy(out.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
+              CHECK(std::memcmp(out37.data(), out.data(), bytes) == 0);
+              if (M == 1 || M == 16) check_bitwise_repeatable(step, d, f, M, st.s);
+            }
           }
     }
   // The two target layers at full size, M = 1, 9 and 16, against the GPU reference.
   for (const auto& nk : {std::pair{14336, 4096}, std::pair{4096, 14336}}) {
     DeviceData d(nk.first, nk.second, lab::DType::bf16, sets, 44, st.s);
-    for (int M : {1, 9, 16}) {
-      const Problem p = problem_for(d, M, WFormat::int4_sym);
-      const lab::CheckResult r = run_and_check(Registry::instance().find("v44")->prepare(p), d, WFormat::int4_sym, M,
-                                               d.gpu_reference(WFormat::int4_sym, st.s), st.s);
-      INFO("N=", nk.first, " K=", nk.second, " M=", M, ": ", r.summary());
-      CHECK(r.pass);
-    }
+    for (int M : {1, 9, 16})
+      for (const char* id : {"v44", "v45"}) {
+        const Problem p = problem_for(d, M, WFormat::int4_sym);
+        const lab::CheckResult r = run_and_check(Registry::instance().find(id)->prepare(p), d, WFormat::int4_sym, M,
+                                                 d.gpu_reference(WFormat::int4_sym, st.s), st.s);
+        INFO(id, " N=", nk.first, " K=", nk.second, " M=", M, ": ", r.summary());
+        CHECK(r.pass);
+      }
   }
 }
 
