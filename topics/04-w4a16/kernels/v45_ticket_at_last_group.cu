@@ -21,6 +21,14 @@
 /// group (G = splits), the ticket is taken at the loop's start: its order is the order of the
 /// blocks' starts, a worse guess at who ends last. The targets stay far.
 ///
+/// MEASURED (H200, cold; GPU call at 3cf9a41, runs 20261203T150018Z-3b39, …150020Z-90c0 (bf16) and
+/// …150027Z-fea3 (fp16), v37 and v44 in the same runs; README section 4, "v45"): **a large
+/// regression (kept).** Above M = 8 0.5-1.8 us slower than v37 on the 8b layers (8b-gate M = 16
+/// 21.82 against 21.10, 8b-down 23.78 against 22.21) and 1.5-7.7 us on the 70b layers (70b-gateup M = 9
+/// 114.77 against 107.07); at M = 1 and 4 -0.1 to +1.7 us. ptxas spills 8 bytes in the M > 8 int4-sym kernel
+/// (v37, v44: 4) and 16 in fp16's M <= 8 (v37: 0): the ticket's branch inside the group loop;
+/// the loss grows with the groups each SM works through, as a reload per group would (SASS not read).
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v37,v44,v45 --dtype bf16 --wfmt int4-sym --m 1,4,9,12,16
 #include <stdexcept>
 
