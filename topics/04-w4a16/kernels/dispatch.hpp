@@ -112,4 +112,14 @@ inline std::vector<std::string> v43_dispatch_order(const Problem& p) {
   return order;
 }
 
+/// v47's table (its file has the rule): v43's, with v46 (v37's kernel, the split halved where the
+/// grid still fills a wave) wherever v43 runs v37. v46's plan differs from v37's only on
+/// 8b-gateup of the nine layers (M = 9-16), so elsewhere the two run the same kernel at the same split.
+inline std::vector<std::string> v47_dispatch_order(const Problem& p) {
+  std::vector<std::string> order = v43_dispatch_order(p);
+  for (std::string& id : order)
+    if (id == "v37") id = "v46";
+  return order;
+}
+
 }  // namespace w4a16

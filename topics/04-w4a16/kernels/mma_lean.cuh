@@ -61,16 +61,17 @@ struct MmaLeanFeatures {
   /// columns, and v28, v29, v37, v39, which are built on v24), v25 16 (256): x staged once per
   /// block feeds 2x / 4x the weights.
   static constexpr bool kWideBlock =
-      kBase == 24 || kBase == 28 || kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45;
+      kBase == 24 || kBase == 28 || kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45 || kBase == 46;
   static constexpr int kWarps = kWideBlock ? 8 : kBase == 25 ? 16 : 4;
   /// v29: v24 with the rule's split moved to the nearest split count that divides G (no short
-  /// last split). v37 is built on v29, v39, v44 and v45 on v37.
-  static constexpr bool kEvenSplits = kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45;
+  /// last split). v37 is built on v29, v39, v44, v45 and v46 on v37.
+  static constexpr bool kEvenSplits =
+      kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45 || kBase == 46;
   /// v37, M > 8: each thread's first batch of x loads (kStageLoads x 16 bytes) leaves before the
   /// weight ring's loads instead of queueing behind them (v35's idea on this kernel); the same
   /// loads, stores and layout, so the same output. Its M <= 8 kernels are v29's. v39 keeps it;
   /// probe 1 stages no x.
-  static constexpr bool kXFirst = (kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45) && kProbe != 1;
+  static constexpr bool kXFirst = (kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45 || kBase == 46) && kProbe != 1;
   /// v39: each warp's weights go through a kDepth-deep cp.async ring in shared memory (after x)
   /// instead of v37's two register stages: 4 groups (4 KB) in flight per warp, not 2. The scales
   /// (and zero points) keep a register ring of the same depth. Same words, same decode and mma,
@@ -88,6 +89,10 @@ struct MmaLeanFeatures {
   /// v45: v44 with the ticket taken as thread 0 starts its block's last group instead of after
   /// it: v44 measured the barrier after the partial's stores waiting for the atomic's answer.
   static constexpr bool kTicketAtLastGroup = kBase == 45;
+  /// v46: v37's kernel; above M = 8 its plan's split is halved where the grid still fills a wave
+  /// (wave_filling_groups_per_split in kernels/even_splits.hpp). The same kernel as v37: at the
+  /// same split, the same output bit for bit.
+  static constexpr bool kWaveFillPlan = kBase == 46;
   /// Counters per column block in the workspace: v44's loop ticket and published count.
   static constexpr int kCountersPerBlock = kDesignatedTail ? 2 : 1;
   static constexpr int kBlockN = kWarps * kTilesPerWarp * kTileN;
@@ -511,6 +516,9 @@ Step prepare_mma_lean(const Problem& p, const char* name, std::shared_ptr<lab::D
     LABS_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, smem_probe));
     int gps = mma_lean_groups_per_split<kVersion>(
         p.M, G, p.splits, std::min(gps_smem, plan_groups_per_split(p.M, p.N, p.K, kBlockN, p.sms, per_sm, 0.5)));
+    if constexpr (MmaLeanFeatures<kVersion>::kWaveFillPlan) {
+      if (p.splits == 0 && p.M > 8) gps = wave_filling_groups_per_split(G, gps, col_blocks, p.sms * per_sm);
+    }
     constexpr bool kCluster = MmaLeanFeatures<kVersion>::kClusterReduce;
     if (kCluster && (G + gps - 1) / gps > kMaxClusterSplits) {
       if (p.splits > 0)

@@ -523,13 +523,54 @@ TEST_CASE("v43 is v38 but for v40 above M = 8, int4-sym, on the long-K layers (K
   check_dispatch_path("v43", 4096, 14336, 16, 43, "v40");
 }
 
-TEST_CASE("v20 ... v22, v24, v25, v28, v29, v37, v39, v44, v45 under the lab's --splits: every split count is correct, and past G they refuse") {
+TEST_CASE("v46 is v37 with the split halved where the grid still fills a wave: on 8b-gateup above M = 8 it is v37 at 4 splits, elsewhere v37's plan, bit for bit") {
+  StreamHolder st;
+  DeviceData::Sets sets;
+  sets.int4 = 1;
+  struct Case {
+    int N, K, M, v37_splits;  // v37 at this --splits (0: its plan) must give v46's plan's bits
+  };
+  // 8b-gateup: the plan's 8 splits of 4 groups become 4 of 8 (896 blocks, 1.7 waves); 8b-gate
+  // keeps 8 (4 would leave SMs idle); M <= 8 keeps the M <= 8 plan. A different split adds the
+  // partials in a different order, so a wrong plan would change the bits.
+  for (const Case& c : {Case{28672, 4096, 16, 4}, Case{28672, 4096, 9, 4}, Case{28672, 4096, 8, 0},
+                        Case{14336, 4096, 16, 0}, Case{4096, 14336, 12, 0}}) {
+    DeviceData d(c.N, c.K, lab::DType::bf16, sets, 46, st.s);
+    const std::size_t bytes = static_cast<std::size_t>(c.M) * d.N() * 2;
+    std::vector<unsigned char> out37(bytes), out46(bytes);
+    Problem p37 = problem_for(d, c.M, WFormat::int4_sym);
+    p37.splits = c.v37_splits;
+    INFO("N=", c.N, " K=", c.K, " M=", c.M, " v37 --splits ", c.v37_splits);
+    const auto& ref = d.gpu_reference(WFormat::int4_sym, st.s);
+    REQUIRE(run_and_check(Registry::instance().find("v37")->prepare(p37), d, WFormat::int4_sym, c.M, ref, st.s).pass);
+    LABS_CHECK(cudaMemcpy(out37.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
+    const Problem p46 = problem_for(d, c.M, WFormat::int4_sym);
+    REQUIRE(run_and_check(Registry::instance().find("v46")->prepare(p46), d, WFormat::int4_sym, c.M, ref, st.s).pass);
+    LABS_CHECK(cudaMemcpy(out46.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
+    CHECK(std::memcmp(out37.data(), out46.data(), bytes) == 0);
+  }
+}
+
+TEST_CASE("v47 is v43 with v46 wherever v43 runs v37") {
+  const std::vector<PickPair> differ = pick_differences("v47", "v43");
+  for (const PickPair& d : differ) {
+    CAPTURE(d.M);
+    CAPTURE(d.N);
+    CAPTURE(d.K);
+    CHECK(d.mine == "v46");
+    CHECK(d.base == "v37");
+  }
+  CHECK(!differ.empty());
+  check_dispatch_path("v47", 28672, 4096, 16, 47, "v46");  // 8b-gateup, where v46's plan differs
+}
+
+TEST_CASE("v20 ... v22, v24, v25, v28, v29, v37, v39, v44-v46 under the lab's --splits: every split count is correct, and past G they refuse") {
   StreamHolder st;
   const int N = 200, K = 1152;  // 9 groups: splits 1, 2, 4 (gps 5, 5, 3) and 9 all cut K differently
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 97, st.s);
-  for (const char* name : {"v20", "v21", "v22", "v24", "v25", "v28", "v29", "v37", "v39", "v44", "v45"}) {
+  for (const char* name : {"v20", "v21", "v22", "v24", "v25", "v28", "v29", "v37", "v39", "v44", "v45", "v46"}) {
     for (int splits : {1, 2, 4, 9})
       for (int M : {1, 3, 16}) {
         Problem p = problem_for(d, M, WFormat::int4_sym);
@@ -590,13 +631,13 @@ TEST_CASE("v26 stages x differently from v19, v32 has a deeper ring, but both ad
   }
 }
 
-TEST_CASE("a target shape at full size: v3 ... v39 and v43 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3 ... v39, v43, v46 and v47 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34", "v35", "v36", "v37", "v38", "v39", "v43"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34", "v35", "v36", "v37", "v38", "v39", "v43", "v46", "v47"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;

@@ -82,6 +82,26 @@ TEST_CASE("v29's split rule: the nearest divisor of G to the rule's split count,
     }
 }
 
+TEST_CASE("v46's wave-filling split: halved only where the grid still fills a wave and a block holds <= 8 groups") {
+  using mma_lean::wave_filling_groups_per_split;
+  const int slots = 132 * 4;  // an H200 at 4 blocks of 8 warps per SM
+  // The nine Llama layers at M = 16 (G, the rule's evened gps, column blocks of 128): only 8b-gateup moves.
+  CHECK(wave_filling_groups_per_split(32, 4, 224, slots) == 8);   // 8b-gateup: 8 -> 4 splits, 896 blocks
+  CHECK(wave_filling_groups_per_split(32, 4, 112, slots) == 4);   // 8b-gate: 448 blocks would leave SMs idle
+  CHECK(wave_filling_groups_per_split(32, 4, 48, slots) == 4);    // 8b-qkv
+  CHECK(wave_filling_groups_per_split(32, 4, 32, slots) == 4);    // 8b-o
+  CHECK(wave_filling_groups_per_split(112, 14, 32, slots) == 14); // 8b-down: 28 groups per block is too many
+  CHECK(wave_filling_groups_per_split(64, 8, 80, slots) == 8);    // 70b-qkv
+  CHECK(wave_filling_groups_per_split(64, 8, 64, slots) == 8);    // 70b-o
+  CHECK(wave_filling_groups_per_split(64, 8, 448, slots) == 8);   // 70b-gateup: 16 per block measured 12% slower
+  CHECK(wave_filling_groups_per_split(224, 14, 64, slots) == 14); // 70b-down
+  // Edges: a block cannot hold more than G groups; evening may round past 8 (33 groups: 6 -> 11).
+  CHECK(wave_filling_groups_per_split(6, 4, 1000, slots) == 4);
+  CHECK(wave_filling_groups_per_split(33, 3, 1000, slots) == 3);
+  CHECK(wave_filling_groups_per_split(32, 4, 132, slots) == 8);   // 4 splits x 132 = 528 blocks: exactly one wave
+  CHECK(wave_filling_groups_per_split(32, 4, 131, slots) == 4);   // 524: four SMs would idle
+}
+
 TEST_CASE("probes run only when --variant names them, at int4-sym, in the --m asked") {
   PlanRequest r = all_versions();
   for (const PlanCase& c : make_plan(r)) CHECK_FALSE(is_probe(c.variant));  // not in the default plan

@@ -1,0 +1,21 @@
+/// @file v47_dispatch_wave_fill.cu
+/// v47 — not a kernel: v43's dispatch table with v46 wherever v43 runs v37 (kernels/dispatch.hpp,
+/// v47_dispatch_order). v46 is v37's kernel with the split halved above M = 8 where the grid still
+/// fills a wave; of the nine layers that changes 8b-gateup only, so v47 differs from v43 in time
+/// only there.
+///
+/// PREDICTION (before measuring; bf16, int4-sym, cold): 8b-gateup M = 9 / 12 / 16 ~33.1 / ~33.5 /
+/// ~34.0 us (v43 ~35.1 / ~35.6 / ~36.4); v43's rows within the call's spread everywhere else.
+///
+/// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v43,v47,cublas --dtype bf16 --wfmt int4-sym --m 9,12,16
+#include <string>
+#include <vector>
+
+#include "kernels/dispatch.hpp"
+
+namespace w4a16 {
+LABS_REGISTER_VERSION(Version, (dispatching_version(
+                                   "v47", "dispatch: v43's table, with v46 (v37's kernel, its split halved where the grid still fills a wave) for v37",
+                                   v47_dispatch_order)))
+
+}  // namespace w4a16
