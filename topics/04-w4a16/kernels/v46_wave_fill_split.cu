@@ -19,6 +19,12 @@
 /// ~34.0 us (v37 ~35.1 / ~35.6 / ~36.4: -6%); every other layer and M = 1-8 v37's time within the
 /// call's spread (the same kernel at the same split). The targets (8b-gate, 8b-down) do not move.
 ///
+/// MEASURED (H200, cold; GPU call at 4d09501, runs 20261203T151530Z-832a (bf16, nine layers) and
+/// …151539Z-d467 (fp16), v37 in the same runs; README section 4, "v46, v47"): as predicted.
+/// 8b-gateup bf16 M = 9 / 12 / 16 33.26 / 33.57 / 33.98 us against v37's 35.14 / 36.18 / 36.88
+/// (-5 to -8%); fp16 M = 9 / 16 32.59 / 33.41 against 34.56 / 35.98. Every other layer and M
+/// within +-0.3 us of v37.
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v37,v46 --dtype bf16 --wfmt int4-sym --m 9,12,16
 #include <stdexcept>
 
