@@ -4,7 +4,7 @@
 /// either leaves after one fire-and-forget release add, or waits for that count with acquire
 /// loads and then reduces. NVIDIA only (inline PTX, sm_70+); the HIP build has no caller.
 ///
-/// Why these three and not `__threadfence(); atomicAdd(); __threadfence()`: a release *reduction*
+/// Why these two and not `__threadfence(); atomicAdd(); __threadfence()`: a release *reduction*
 /// (`red`) returns nothing, so the block that issues it does not wait for an answer from L2; an
 /// acquire *load* polls without writing. The PTX memory model makes the release cumulative over
 /// what a preceding `__syncthreads()` made visible to the issuing thread (the pattern of

@@ -325,7 +325,7 @@ Runner prepare_loads(const DeviceProblem&) {
 }
 template <int kStream, int kCombine = 2>
 Runner prepare_clock(const DeviceProblem&) {
-  throw std::runtime_error("the clock probes instrument v13 and v19-v22 (mma.sync, NVIDIA sm_80+); they have no HIP build");
+  throw std::runtime_error("the clock probes instrument v13 and v19-v23 (mma.sync, NVIDIA sm_80+); they have no HIP build");
 }
 
 #endif  // LABS_BACKEND_CUDA

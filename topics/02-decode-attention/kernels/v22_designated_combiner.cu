@@ -16,7 +16,8 @@
 /// It cannot wait for a block that is not running: every other block of its pair took a ticket
 /// before it did, so they are all resident and past their loops (no assumption about the order
 /// in which the hardware starts blocks). The combine adds the same partials in the same order,
-/// so the output is bitwise v13's (a GPU test checks it at 1-9 splits, both dtypes, on relaunch).
+/// so the output is bitwise v13's (a GPU test checks it at the plan's and forced 1-5, 9 and 33
+/// splits, both dtypes, on relaunch with the partials poisoned and the counters read back).
 /// At one split it is v13 (no ticket).
 ///
 /// **Why: exercise 12 (b) and the clock.** probe-v13-clock (README section 2, "Where v13's time
@@ -37,11 +38,13 @@
 ///
 /// **MEASURED** (H200, cold; GPU call at 4e8a2c6, runs 20261203T144855Z-5f45, …144911Z-90ac (bf16)
 /// and …144909Z-0a8d (fp16), v13 in the same runs; README section 2, "v13 -> v22"): **slower, a
-/// regression (kept).** +0.1 to +0.6 us at every split shape ((8, 4096) 37.25 against 37.17 and
+/// regression (kept).** +0.1 to +0.6 us at every split shape but one ((8, 32768) -0.45 in one run;
+/// (8, 4096) 37.25 against 37.17 and
 /// 37.17 against 36.91; (1, 32768) 37.90 / 37.63 and 37.78 / 37.49; (1, 131072) +0.61); level at one
-/// split. probe-v22-clock at (8, 4096): publish 0.77 -> 0.54 per block, but the merge 0.58 -> 0.86:
-/// the merge's `__syncthreads()` waits until the ticket's atomic has been performed, so its round
-/// trip was not hidden but moved into the merge; the tail grew 2.11 -> 2.43 us. v23 takes the
+/// split. probe-v22-clock at (8, 4096): publish 0.77 -> 0.54 per block, but the merge 0.58 -> 0.86
+/// (+0.26-0.31 at every shape up to 128 MiB). Our reading: the merge's `__syncthreads()` waits
+/// until the ticket's atomic has been performed, so its round trip was not hidden but moved into
+/// the merge; the tail 2.11 -> 2.43 us in one run (2.40 -> 2.34 in the other). v23 takes the
 /// ticket a tile earlier.
 ///
 /// **Run.** `build/cuda/topics/02-decode-attention/lab-02-decode-attention --variant v13,v22,probe-v13-clock,probe-v22-clock --batch 8 --kv-len 4096 --layout contiguous --dtype bf16`

@@ -25,11 +25,11 @@
 ///
 /// **MEASURED** (H200, cold; GPU call at 3cf9a41, runs 20261203T150012Z-7859 (bf16, with v13, v22
 /// and the clocks) and …150016Z-2276 (fp16); README section 2, "v22 -> v23"): **slower, a
-/// regression (kept).** +0.1 to +0.5 us at the split shapes ((8, 4096) 38.05 against v13's 37.60,
+/// regression (kept).** -0.1 to +0.5 us at the split shapes ((8, 4096) 38.05 against v13's 37.60,
 /// (1, 32768) 38.32 against 38.22), level at one split. The clock: merge 0.70 (v22 0.86, v13 0.58),
-/// publish 0.54 per block, but the tail after the last loop 2.50 us against v13's 2.08: the block
-/// holding the last ticket is often not the last to finish, and then waits for that block's
-/// release and add.
+/// publish 0.54 per block, but the tail after the last loop 2.50 us against v13's 2.08 (longer at
+/// five of the seven split shapes). Our reading, not measured: the block holding the last ticket
+/// is often not the last to finish, and then waits for that block's release and add.
 ///
 /// **Run.** `build/cuda/topics/02-decode-attention/lab-02-decode-attention --variant v13,v22,v23,probe-v13-clock,probe-v22-clock,probe-v23-clock --batch 8 --kv-len 4096 --layout contiguous --dtype bf16`
 #include "kernels/mma_stream.cuh"

@@ -4,6 +4,7 @@
 // the GPU reference against the CPU oracle; and deliberately wrong kernels the check must reject.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <stdexcept>
@@ -13,6 +14,7 @@
 #include "decode.hpp"
 #include "fixture.hpp"
 #include "kernels/common.cuh"
+#include "kernels/split_combine.cuh"
 #include "labs/gpuinfo.hpp"
 #include "reference_cpu.hpp"
 
@@ -518,11 +520,13 @@ TEST_CASE("v21 (a partial per warp at 2-4 splits): the oracle at every split cou
 }
 
 TEST_CASE("v22, v23 (the block holding the last loop ticket combines): bitwise v13's output at every split count, on every relaunch") {
-  // v22 changes who combines and how the partials are published, not what is added in which
-  // order, so its output must be v13's bit for bit. Relaunches: a loop-end ticket not reset by the
-  // combiner would leave no block holding the last ticket on the next launch (the poison would
-  // stay); a published count not reset would let the next combiner read partials before they are
-  // written. S = 7 at 5 and 9 splits leaves splits with no key (their ticket is still taken).
+  // v22 and v23 change who combines and how the partials are published, not what is added in
+  // which order, so their output must be v13's bit for bit. Before every relaunch the partials are
+  // poisoned (NaN), so a combiner that reads a partial before its block published it writes NaN;
+  // after every launch both counters must be back at zero (a ticket not reset would leave no block
+  // holding the last one next time; a published count not reset would let the next combiner skip
+  // its wait). The plan clamps forced splits to the 64-key tiles there are (S = 7: one split;
+  // S = 2600: at most 41), so no split is empty here.
   Stream st;
   const DecodeVersion* v13 = DecodeRegistry::instance().find("v13");
   REQUIRE(v13 != nullptr);
@@ -552,13 +556,25 @@ TEST_CASE("v22, v23 (the block holding the last loop ticket combines): bitwise v
         fx.poison_output(st.s);
         a.launch(st.s);
         const std::vector<std::uint16_t> want = output();
+        const auto ws = std::static_pointer_cast<SplitWorkspace>(r.workspace);
+        const bool split = r.details.value("splits", 0) > 1;
         for (int rep = 0; rep < 4; ++rep) {
           CAPTURE(rep);
+          if (split) {
+            ws->partial_o.poison(st.s);
+            ws->partial_ml.poison(st.s);
+          }
           fx.poison_output(st.s);
           r.launch(st.s);
           const lab::CheckResult c = fx.check_output();
           CHECK_MESSAGE(c.pass, c.summary());
           CHECK(output() == want);
+          if (split) {  // the ticket and the published count of every pair
+            std::vector<unsigned> counters(ws->counters.bytes() / sizeof(unsigned), 1u);
+            LABS_CHECK(cudaStreamSynchronize(st.s));
+            ws->counters.download(counters.data(), ws->counters.bytes());
+            CHECK(std::all_of(counters.begin(), counters.end(), [](unsigned v) { return v == 0u; }));
+          }
         }
       }
     }

@@ -26,8 +26,10 @@
 /// regression (kept).** Above M = 8 0.5-1.8 us slower than v37 on the 8b layers (8b-gate M = 16
 /// 21.82 against 21.10, 8b-down 23.78 against 22.21) and 1.5-7.7 us on the 70b layers (70b-gateup M = 9
 /// 114.77 against 107.07); at M = 1 and 4 -0.1 to +1.7 us. ptxas spills 8 bytes in the M > 8 int4-sym kernel
-/// (v37, v44: 4) and 16 in fp16's M <= 8 (v37: 0): the ticket's branch inside the group loop;
-/// the loss grows with the groups each SM works through, as a reload per group would (SASS not read).
+/// (v37, v44: 4) and 16 in fp16's M <= 8 (v37: 0): the ticket's branch inside the group loop is
+/// one candidate, not confirmed (SASS not read, no profile); the loss is measured, not explained.
+/// The ticket is taken only inside the loop: the host never plans a block with no group (splits =
+/// ceil(G / gps)); a block with none would leave its column block without a finisher.
 ///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v37,v44,v45 --dtype bf16 --wfmt int4-sym --m 1,4,9,12,16
 #include <stdexcept>

@@ -10,7 +10,8 @@
 /// MEASURED (H200, cold; GPU call at 4d09501, run 20261203T151530Z-832a with v43 and cuBLAS; and
 /// run …151622Z-96a6 with torch's int4mm in …151632Z-8b70, the standing at the top of the README):
 /// as predicted. 8b-gateup M = 9 / 12 / 16 33.18 / 33.52 / 33.95 us against v43's 35.25 / 35.84 /
-/// 36.70 (1.77x / 1.82x / 1.77x cuBLAS bf16); elsewhere v43's rows within +-0.3 us. In the
+/// 36.70 (1.77x / 1.82x / 1.77x cuBLAS bf16); elsewhere v43's rows within +-0.3 us on the 8b
+/// layers, +-0.5 on the 70b ones. In the
 /// standing call: faster than tinygemm at all 45 points (1.10-4.74x).
 ///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v43,v47,cublas --dtype bf16 --wfmt int4-sym --m 9,12,16

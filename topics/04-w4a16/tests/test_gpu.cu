@@ -533,8 +533,14 @@ TEST_CASE("v46 is v37 with the split halved where the grid still fills a wave: o
   // 8b-gateup: the plan's 8 splits of 4 groups become 4 of 8 (896 blocks, 1.7 waves); 8b-gate
   // keeps 8 (4 would leave SMs idle); M <= 8 keeps the M <= 8 plan. A different split adds the
   // partials in a different order, so a wrong plan would change the bits.
+  int device = 0, sms = 0;
+  LABS_CHECK(cudaGetDevice(&device));
+  LABS_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
   for (const Case& c : {Case{28672, 4096, 16, 4}, Case{28672, 4096, 9, 4}, Case{28672, 4096, 8, 0},
                         Case{14336, 4096, 16, 0}, Case{4096, 14336, 12, 0}}) {
+    // 8b-gate keeps its split only where 448 blocks would not fill a wave of 4 per SM (H100, H200:
+    // 528 slots); on a GPU of <= 112 SMs the rule halves it there too.
+    if (c.N == 14336 && sms * 4 <= 448) continue;
     DeviceData d(c.N, c.K, lab::DType::bf16, sets, 46, st.s);
     const std::size_t bytes = static_cast<std::size_t>(c.M) * d.N() * 2;
     std::vector<unsigned char> out37(bytes), out46(bytes);
@@ -763,8 +769,12 @@ TEST_CASE("v44, v45 are v37 with a designated finisher: bitwise v37's output at 
   sets.int4 = 1;
   // The shapes of v39's test; splits = G gives every group its own block (112 on 8b-down's K),
   // so up to 112 blocks race for one column block's tickets. The 20 relaunches of
-  // check_bitwise_repeatable fail if the finisher leaves a counter behind: a ticket not reset
-  // leaves no block holding the last one (the poison stays in y).
+  // check_bitwise_repeatable fail if the finisher leaves its ticket behind (no block holds the
+  // last one next time: the poison stays in y). What they cannot catch, because every launch here
+  // computes the same partials into the same workspace: a published count not reset, or a
+  // finisher that reads before the others publish (it would read the last launch's identical
+  // partials). Topic 02's v22/v23 test covers the same protocol (the same gpu_sync.cuh helpers)
+  // with poisoned partials and the counters read back; this workspace is private to the Step.
   for (HostCase hc : {HostCase{257, 384}, HostCase{1000, 4224}, HostCase{1001, 4224}, HostCase{512, 14336}})
     for (lab::DType t : {lab::DType::bf16, lab::DType::f16}) {
       DeviceData d(hc.N, hc.K, t, sets, 144, st.s);
