@@ -42,7 +42,7 @@
 /// (8, 4096) 37.25 against 37.17 and
 /// 37.17 against 36.91; (1, 32768) 37.90 / 37.63 and 37.78 / 37.49; (1, 131072) +0.61); level at one
 /// split. probe-v22-clock at (8, 4096): publish 0.77 -> 0.54 per block, but the merge 0.58 -> 0.86
-/// (+0.26-0.31 at every shape up to 128 MiB). Our reading: the merge's `__syncthreads()` waits
+/// (+0.22-0.32 at every shape up to 128 MiB). Our reading: the merge's `__syncthreads()` waits
 /// until the ticket's atomic has been performed, so its round trip was not hidden but moved into
 /// the merge; the tail 2.11 -> 2.43 us in one run (2.40 -> 2.34 in the other). v23 takes the
 /// ticket a tile earlier.
