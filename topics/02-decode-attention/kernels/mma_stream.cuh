@@ -145,16 +145,25 @@ enum ClockPoint : int {
   kClockCombined = 5,   ///< the last block of a (sequence, KV head) has stored the output (0 in the others)
   kClockPoints = 6,
 };
+/// After a block's time points, one more word: v22's / v23's loop ticket + 1 (0: none taken), so
+/// the probe can say whether the block holding the last ticket was the last to merge.
+inline constexpr int kClockTicketSlot = kClockPoints;
+inline constexpr int kClockSlots = kClockPoints + 1;
 
-/// Where the kClock kernel writes: [blocks of the grid][kClockPoints] nanoseconds. Set by the
-/// probe's prepare (cudaMemcpyToSymbol), one copy per translation unit.
+/// Where the kClock kernel writes: [blocks of the grid][kClockSlots], nanoseconds (and the
+/// ticket). Set by the probe's prepare (cudaMemcpyToSymbol), one copy per translation unit.
 static __device__ unsigned long long* g_clock_stamps = nullptr;
 
 __device__ __forceinline__ void clock_stamp(int point) {
   unsigned long long t;
   asm volatile("mov.u64 %0, %%globaltimer;\n" : "=l"(t));
   const unsigned block = (blockIdx.z * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x;
-  g_clock_stamps[block * kClockPoints + point] = t;
+  g_clock_stamps[block * kClockSlots + point] = t;
+}
+
+__device__ __forceinline__ void clock_record_ticket(unsigned ticket) {
+  const unsigned block = (blockIdx.z * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x;
+  g_clock_stamps[block * kClockSlots + kClockTicketSlot] = ticket + 1ull;
 }
 
 /// A thread's place in the block and in its warp's mma fragments (g: row group, t: lane in it),
@@ -649,6 +658,9 @@ __global__ void __launch_bounds__(kThreads, kStream == kStreamTwoTiles ? 2 : 3)
     // order: the output is v13's, bit for bit.
     store_partial(sp, bh * sp.splits + split, d, M, L, A);
     if (tid == 0) s_flag = loop_ticket + 1u == static_cast<unsigned>(sp.splits) ? 1u : 0u;
+    if constexpr (kClock) {
+      if (tid == 0) clock_record_ticket(loop_ticket);
+    }
     __syncthreads();
     if (s_flag == 0u) {
       if (tid == 0) {

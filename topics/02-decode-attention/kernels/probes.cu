@@ -130,7 +130,7 @@ SplitPlan v13_plan(const Shape& s, int* sms, int* per_sm) {
 }
 
 /// The row's "clock" field from `launches` stamped launches of `blocks` blocks each
-/// (stamps[launch][block][kClockPoints], ns). Every figure is the median over the launches of
+/// (stamps[launch][block][kClockSlots], ns, and v22/v23's ticket). Every figure is the median over the launches of
 /// one launch's figure; times are microseconds from that launch's first block entry (T0).
 nlohmann::json summarise_clock(const std::vector<unsigned long long>& stamps, int launches, int blocks, int pairs) {
   auto median = [](std::vector<double> v) {
@@ -143,20 +143,21 @@ nlohmann::json summarise_clock(const std::vector<unsigned long long>& stamps, in
     return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
   };
   std::vector<std::vector<double>> fig(14);
+  std::vector<double> finisher_right, finisher_wait;  // v22, v23 only (blocks with a ticket)
   bool ordered = true;
   int combined_blocks = -1;
   unsigned long long tick = ~0ull;
   for (int l = 0; l < launches; ++l) {
-    const unsigned long long* s = stamps.data() + static_cast<size_t>(l) * blocks * kClockPoints;
+    const unsigned long long* s = stamps.data() + static_cast<size_t>(l) * blocks * kClockSlots;
     unsigned long long t0 = ~0ull;
-    for (int b = 0; b < blocks; ++b) t0 = std::min(t0, s[b * kClockPoints + kClockEntry]);
+    for (int b = 0; b < blocks; ++b) t0 = std::min(t0, s[b * kClockSlots + kClockEntry]);
     auto us = [t0](unsigned long long t) { return static_cast<double>(t - t0) * 1e-3; };
     std::vector<double> entry, first, loop_done, merge, publish, combine;
     double last_loop = 0, last_merged = 0, last_published = 0, span = 0;
     int combined = 0;
     std::vector<unsigned long long> all;
     for (int b = 0; b < blocks; ++b) {
-      const unsigned long long* x = s + b * kClockPoints;
+      const unsigned long long* x = s + b * kClockSlots;
       for (int k = kClockEntry; k < kClockCombined; ++k) ordered = ordered && x[k] != 0 && (k == 0 || x[k] >= x[k - 1]);
       for (int k = kClockEntry; k < kClockPoints; ++k)
         if (x[k] != 0) all.push_back(x[k]);
@@ -174,6 +175,29 @@ nlohmann::json summarise_clock(const std::vector<unsigned long long>& stamps, in
         combine.push_back(static_cast<double>(x[kClockCombined] - x[kClockPublished]) * 1e-3);
         span = std::max(span, us(x[kClockCombined]));
       }
+    }
+    // v22, v23: in each pair, did the block holding the last ticket merge last, and how long did
+    // it wait for the others' release adds (its poll answered, minus its merge)?
+    const int per_pair = pairs > 0 ? blocks / pairs : 0;
+    int judged = 0, right = 0;
+    std::vector<double> waits;
+    for (int pr = 0; pr < pairs && per_pair > 1; ++pr) {
+      int holder = -1, last_merged = -1;
+      unsigned long long top_ticket = 0, latest = 0;
+      for (int j = 0; j < per_pair; ++j) {
+        const unsigned long long* x = s + static_cast<size_t>(pr * per_pair + j) * kClockSlots;
+        if (x[kClockTicketSlot] > top_ticket) top_ticket = x[kClockTicketSlot], holder = j;
+        if (x[kClockMerged] >= latest) latest = x[kClockMerged], last_merged = j;
+      }
+      if (holder < 0) continue;  // no tickets recorded: not v22 or v23
+      ++judged;
+      right += holder == last_merged ? 1 : 0;
+      const unsigned long long* h = s + static_cast<size_t>(pr * per_pair + holder) * kClockSlots;
+      waits.push_back(static_cast<double>(h[kClockPublished] - h[kClockMerged]) * 1e-3);
+    }
+    if (judged > 0) {
+      finisher_right.push_back(static_cast<double>(right) / judged);
+      finisher_wait.push_back(median(waits));
     }
     if (combined_blocks < 0) combined_blocks = combined;
     if (combined != combined_blocks) combined_blocks = -2;  // differs between launches
@@ -196,7 +220,7 @@ nlohmann::json summarise_clock(const std::vector<unsigned long long>& stamps, in
     fig[13].push_back(pct(first, 0.9));
   }
   auto r3 = [](double v) { return std::round(v * 1000.0) / 1000.0; };
-  return {{"launches", launches},
+  nlohmann::json out = {{"launches", launches},
           {"blocks", blocks},
           {"timer_tick_ns", tick == ~0ull ? 0ull : tick},
           {"ordered", ordered},
@@ -218,11 +242,15 @@ nlohmann::json summarise_clock(const std::vector<unsigned long long>& stamps, in
             {"publish", r3(median(fig[7]))},
             {"combine", r3(median(fig[9]))}}},
           {"tail_after_last_loop_us", r3(median(fig[11]))}};
+  if (!finisher_right.empty())  // medians over the launches
+    out["finisher"] = {{"last_ticket_merged_last_share", r3(median(finisher_right))},
+                       {"wait_us_p50", r3(median(finisher_wait))}};
+  return out;
 }
 
-/// Device memory for one launch's stamps ([blocks][kClockPoints]), pointed to by g_clock_stamps.
+/// Device memory for one launch's stamps ([blocks][kClockSlots]), pointed to by g_clock_stamps.
 std::shared_ptr<lab::DeviceBytes> make_stamps(int blocks) {
-  auto stamps = std::make_shared<lab::DeviceBytes>(static_cast<size_t>(blocks) * kClockPoints * sizeof(unsigned long long));
+  auto stamps = std::make_shared<lab::DeviceBytes>(static_cast<size_t>(blocks) * kClockSlots * sizeof(unsigned long long));
   unsigned long long* dst = stamps->as<unsigned long long>();
   LABS_CHECK(cudaMemcpyToSymbol(g_clock_stamps, &dst, sizeof dst));
   return stamps;

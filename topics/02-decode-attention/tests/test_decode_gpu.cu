@@ -397,6 +397,16 @@ TEST_CASE("probe-v13/v19-v23-clock: the version's output, and every block's stam
     const auto& t = clock.at("us_from_first_entry");
     CHECK(t.at("combined_last").get<double>() >= t.at("loop_done_last").get<double>());
     CHECK(t.at("combined_last").get<double>() > 0.0);
+    // v22, v23 record each block's loop ticket: the summary says how often the block holding the
+    // last one merged last (a share of the pairs) and how long it waited; the others have none.
+    const bool ticketed = (std::string(id) == "probe-v22-clock" || std::string(id) == "probe-v23-clock") && splits > 1;
+    CHECK(clock.contains("finisher") == ticketed);
+    if (ticketed) {
+      const double share = clock.at("finisher").at("last_ticket_merged_last_share").get<double>();
+      CHECK(share >= 0.0);
+      CHECK(share <= 1.0);
+      CHECK(clock.at("finisher").at("wait_us_p50").get<double>() >= 0.0);
+    }
   }
 }
 
