@@ -28,8 +28,10 @@
 /// regression (kept).** -0.1 to +0.5 us at the split shapes ((8, 4096) 38.05 against v13's 37.60,
 /// (1, 32768) 38.32 against 38.22), level at one split. The clock: merge 0.70 (v22 0.86, v13 0.58),
 /// publish 0.54 per block, but the tail after the last loop 2.50 us against v13's 2.08 (longer at
-/// five of the seven split shapes). Our reading, not measured: the block holding the last ticket
-/// is often not the last to finish, and then waits for that block's release and add.
+/// five of the seven split shapes). The clock's ticket record (run 20261203T161052Z-2a74, at
+/// df46571): v23's holder of the last ticket merged last in 25-61% of pairs (v22's in 64-100%),
+/// and even v22's finisher waited 0.7-1.0 us for its poll, about v13's own publish (0.74-0.83) or longer:
+/// the second-to-last block's fence and add are on the path in both designs.
 ///
 /// **Run.** `build/cuda/topics/02-decode-attention/lab-02-decode-attention --variant v13,v22,v23,probe-v13-clock,probe-v22-clock,probe-v23-clock --batch 8 --kv-len 4096 --layout contiguous --dtype bf16`
 #include "kernels/mma_stream.cuh"
