@@ -105,6 +105,17 @@ std::string label(const DecodeVersion& v, const Shape& s, Layout l) {
   return v.info.id + " " + workload_flags([&] { Shape x = s; x.layout = l; return x; }());
 }
 
+/// The 16-bit output of the fixture's contiguous problem after its last launch, for bitwise
+/// comparisons between versions.
+std::vector<std::uint16_t> output_bits(DecodeFixture& fx, cudaStream_t s) {
+  const size_t n = static_cast<size_t>(fx.shape().B) * fx.shape().Hq * fx.shape().D;
+  std::vector<std::uint16_t> h(n);
+  LABS_CHECK(cudaMemcpyAsync(h.data(), fx.problem(Layout::contiguous).out, n * sizeof(std::uint16_t),
+                             cudaMemcpyDeviceToHost, s));
+  LABS_CHECK(cudaStreamSynchronize(s));
+  return h;
+}
+
 }  // namespace
 
 TEST_CASE("every version matches the fp64 CPU oracle on odd shapes, both dtypes, every layout") {
@@ -173,14 +184,7 @@ TEST_CASE("v12's, v13's, v14's, v16's and v19's combines: every split count the 
   const DecodeVersion* v10 = DecodeRegistry::instance().find("v10");
   REQUIRE(v10 != nullptr);
   DecodeFixture fx(shape_of(1, 2600, 2600 + 61, lab::DType::bf16), st.s);
-  const size_t n = static_cast<size_t>(fx.shape().B) * fx.shape().Hq * fx.shape().D;
-  auto output = [&] {
-    std::vector<std::uint16_t> h(n);
-    LABS_CHECK(cudaMemcpyAsync(h.data(), fx.problem(Layout::contiguous).out, n * sizeof(std::uint16_t),
-                               cudaMemcpyDeviceToHost, st.s));
-    LABS_CHECK(cudaStreamSynchronize(st.s));
-    return h;
-  };
+  auto output = [&] { return output_bits(fx, st.s); };
   for (const char* id : {"v12", "v13", "v14", "v16", "v19"}) {  // v16: a cluster up to 8 splits, v13's kernel above
     const DecodeVersion* v = DecodeRegistry::instance().find(id);
     REQUIRE(v != nullptr);
@@ -426,14 +430,7 @@ TEST_CASE("v19's output is bitwise v13's (the same arithmetic in the same order,
   for (lab::DType dt : {lab::DType::bf16, lab::DType::f16})
     for (const Sizes& c : {Sizes{3, 7}, Sizes{1, 33}, Sizes{3, 4097}, Sizes{2, 2600}, Sizes{1, 9001}}) {
       DecodeFixture fx(shape_of(c.B, c.S, c.S + 61, dt), st.s);
-      const size_t n = static_cast<size_t>(c.B) * fx.shape().Hq * fx.shape().D;
-      auto output = [&] {
-        std::vector<std::uint16_t> h(n);
-        LABS_CHECK(cudaMemcpyAsync(h.data(), fx.problem(Layout::contiguous).out, n * sizeof(std::uint16_t),
-                                   cudaMemcpyDeviceToHost, st.s));
-        LABS_CHECK(cudaStreamSynchronize(st.s));
-        return h;
-      };
+      auto output = [&] { return output_bits(fx, st.s); };
       for (int forced : {0, 1, 3, 5}) {
         DeviceProblem p = fx.problem(Layout::contiguous);
         p.shape.splits = forced;
@@ -493,14 +490,7 @@ TEST_CASE("v21 (a partial per warp at 2-4 splits): the oracle at every split cou
   for (lab::DType dt : {lab::DType::bf16, lab::DType::f16})
     for (int S : {7, 4097, 2600}) {
       DecodeFixture fx(shape_of(3, S, S + 61, dt), st.s);
-      const size_t n = static_cast<size_t>(3) * fx.shape().Hq * fx.shape().D;
-      auto output = [&] {
-        std::vector<std::uint16_t> h(n);
-        LABS_CHECK(cudaMemcpyAsync(h.data(), fx.problem(Layout::contiguous).out, n * sizeof(std::uint16_t),
-                                   cudaMemcpyDeviceToHost, st.s));
-        LABS_CHECK(cudaStreamSynchronize(st.s));
-        return h;
-      };
+      auto output = [&] { return output_bits(fx, st.s); };
       for (int forced : {1, 2, 3, 4, 5, 9}) {
         DeviceProblem p = fx.problem(Layout::contiguous);
         p.shape.splits = forced;
@@ -546,14 +536,7 @@ TEST_CASE("v22, v23 (the block holding the last loop ticket combines): bitwise v
   for (lab::DType dt : {lab::DType::bf16, lab::DType::f16})
     for (int S : {7, 4097, 2600}) {
       DecodeFixture fx(shape_of(3, S, S + 61, dt), st.s);
-      const size_t n = static_cast<size_t>(3) * fx.shape().Hq * fx.shape().D;
-      auto output = [&] {
-        std::vector<std::uint16_t> h(n);
-        LABS_CHECK(cudaMemcpyAsync(h.data(), fx.problem(Layout::contiguous).out, n * sizeof(std::uint16_t),
-                                   cudaMemcpyDeviceToHost, st.s));
-        LABS_CHECK(cudaStreamSynchronize(st.s));
-        return h;
-      };
+      auto output = [&] { return output_bits(fx, st.s); };
       const DecodeVersion* vd = DecodeRegistry::instance().find(id);
       REQUIRE(vd != nullptr);
       for (int forced : {0, 1, 2, 3, 4, 5, 9, 33}) {
