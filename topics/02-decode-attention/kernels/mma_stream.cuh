@@ -16,10 +16,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/combine_kernel.cuh"
 #include "kernels/mma_ops.cuh"
 #include "kernels/split_combine.cuh"
 #include "kernels/split_tail.cuh"
 #include "labs/gpu_sync.cuh"
+#include "labs/pdl.cuh"
 
 #if LABS_GPU
 namespace decode02::mma_stream {
@@ -39,6 +41,7 @@ enum CombineKind : int {
   kCombineWarpPartials = 4, ///< v21: a partial per warp, no block merge (up to kMaxWarpPartialSplits); v13 above
   kCombineDesignated = 5,   ///< v22: v13's combine, run by the block that took the last loop-end ticket
   kCombineDesignatedEarly = 6,  ///< v23: v22 with the ticket taken as warp 0 starts its last tile
+  kCombineSecondKernel = 7, ///< v24: no tail; v13's combine in combine_kernel, launched with PDL
 };
 
 /// When thread 0 takes v22's / v23's ticket (stream_keys' kLoopTicket).
@@ -575,6 +578,11 @@ __global__ void __launch_bounds__(kThreads, kStream == kStreamTwoTiles ? 2 : 3)
                             kPrefetchTiles == 0),
                 "the clock probes are v13's, v21's, v22's and v23's kernels");
   const int split = blockIdx.x, kvh = blockIdx.y, b = blockIdx.z;
+  if constexpr (kCombine == kCombineSecondKernel) {
+    // v24: the combine kernel may be scheduled as soon as every block of this grid has started;
+    // its blocks then wait (griddepcontrol.wait) for this grid's end, not for a launch.
+    lab::pdl_allow_dependents();
+  }
   const LaneIds id = lane_ids();
   const int tid = id.tid, warp = id.warp, lane = id.lane;
   if constexpr (kClock) {
@@ -645,6 +653,12 @@ __global__ void __launch_bounds__(kThreads, kStream == kStreamTwoTiles ? 2 : 3)
     if constexpr (kClock) {
       if (tid == 0) clock_stamp(kClockPublished), clock_stamp(kClockCombined);
     }
+    return;
+  }
+  if constexpr (kCombine == kCombineSecondKernel) {
+    // v24: store the partial and leave: no fence, no ticket, no last block. The grid's end is
+    // the barrier; combine_kernel (launched behind this one with PDL) reads the partials.
+    store_partial(sp, bh * sp.splits + split, d, M, L, A);
     return;
   }
   if constexpr (kDesignated) {
@@ -831,7 +845,11 @@ void prepare_typed(const DeviceProblem& p, Runner& r) {
                                           static_cast<const T*>(p.v), static_cast<T*>(p.out), s.S, s.S_alloc, s.Hq,
                                           s.Hkv, sp, softmax_scale_log2(s.D));
     LABS_CHECK_LAUNCH();
+    if constexpr (kCombine == kCombineSecondKernel) {
+      if (sp.splits > 1) launch_combine_kernel(static_cast<T*>(p.out), s.B, s.Hq, s.Hkv, sp, stream);
+    }
   };
+  if (kCombine == kCombineSecondKernel && plan.splits > 1) r.details["combine"] = "second kernel (PDL)";
 }
 #endif  // LABS_BACKEND_CUDA
 

@@ -6,7 +6,8 @@
 /// the tail into a thread-block cluster, v29 evens v24's splits, v37 loads v29's first batch of
 /// x before its weights, v39 moves v37's weights through a 4-deep cp.async ring in shared memory,
 /// v44 gives v37's split-K sum to the block that ends its group loop last (a designated finisher),
-/// v45 takes v44's ticket as the block starts its last group.
+/// v45 takes v44's ticket as the block starts its last group, v48 moves v46's split-K sum into a
+/// second kernel launched with programmatic dependent launch.
 /// Compiled once per version; MmaLeanFeatures says what each adds. A number above 1000 is a
 /// probe of version kVersion % 1000 (kernels/probe_lean_skeleton.cu): the version's grid, block,
 /// weight loads and (probe 2) x staging, with the decode, the mma and the split-K tail cut out;
@@ -22,9 +23,11 @@
 #include "kernels/gemv_cuda_core.cuh"
 #include "kernels/mma_dequant.cuh"
 #include "kernels/splitk.cuh"
+#include "kernels/splitk_sum_kernel.cuh"
 #include "kernels/stream_k.cuh"
 #include "labs/device_buffer.hpp"
 #include "labs/gpu_sync.cuh"
+#include "labs/pdl.cuh"
 #include "quant/tiled_layout.hpp"
 
 #if defined(LABS_BACKEND_CUDA)
@@ -61,17 +64,19 @@ struct MmaLeanFeatures {
   /// columns, and v28, v29, v37, v39, which are built on v24), v25 16 (256): x staged once per
   /// block feeds 2x / 4x the weights.
   static constexpr bool kWideBlock =
-      kBase == 24 || kBase == 28 || kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45 || kBase == 46;
+      kBase == 24 || kBase == 28 || kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45 || kBase == 46 ||
+      kBase == 48;
   static constexpr int kWarps = kWideBlock ? 8 : kBase == 25 ? 16 : 4;
   /// v29: v24 with the rule's split moved to the nearest split count that divides G (no short
   /// last split). v37 is built on v29, v39, v44, v45 and v46 on v37.
   static constexpr bool kEvenSplits =
-      kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45 || kBase == 46;
+      kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45 || kBase == 46 || kBase == 48;
   /// v37, M > 8: each thread's first batch of x loads (kStageLoads x 16 bytes) leaves before the
   /// weight ring's loads instead of queueing behind them (v35's idea on this kernel); the same
   /// loads, stores and layout, so the same output. Its M <= 8 kernels are v29's. v39 keeps it;
   /// probe 1 stages no x.
-  static constexpr bool kXFirst = (kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45 || kBase == 46) && kProbe != 1;
+  static constexpr bool kXFirst =
+      (kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45 || kBase == 46 || kBase == 48) && kProbe != 1;
   /// v39: each warp's weights go through a kDepth-deep cp.async ring in shared memory (after x)
   /// instead of v37's two register stages: 4 groups (4 KB) in flight per warp, not 2. The scales
   /// (and zero points) keep a register ring of the same depth. Same words, same decode and mma,
@@ -92,7 +97,11 @@ struct MmaLeanFeatures {
   /// v46: v37's kernel; above M = 8 its plan's split is halved where the grid still fills a wave
   /// (wave_filling_groups_per_split in kernels/even_splits.hpp). The same kernel as v37: at the
   /// same split, the same output bit for bit.
-  static constexpr bool kWaveFillPlan = kBase == 46;
+  static constexpr bool kWaveFillPlan = kBase == 46 || kBase == 48;
+  /// v48: v46 whose blocks store their partials and leave (no ticket, no last block); the split
+  /// sum runs in splitk_sum_kernel (kernels/splitk_sum_kernel.cuh), launched behind this kernel
+  /// with programmatic dependent launch. Same partials, same sum in split order: bitwise v46's.
+  static constexpr bool kSumKernel = kBase == 48;
   /// Counters per column block in the workspace: v44's loop ticket and published count.
   static constexpr int kCountersPerBlock = kDesignatedTail ? 2 : 1;
   static constexpr int kBlockN = kWarps * kTilesPerWarp * kTileN;
@@ -229,6 +238,9 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
   constexpr int kThreads = MmaLeanFeatures<kVersion>::kThreads;
   extern __shared__ uint4 smem_raw[];
   T* xs = reinterpret_cast<T*>(smem_raw);
+  // v48: the sum kernel may be scheduled once every block of this grid has started; it waits
+  // inside (griddepcontrol.wait) for this grid's end.
+  if constexpr (MmaLeanFeatures<kVersion>::kSumKernel) lab::pdl_allow_dependents();
 
   const int G = K / kTileK;
   const int g_begin = blockIdx.y * gps;
@@ -476,6 +488,7 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
     }
   }
   if constexpr (MmaLeanFeatures<kVersion>::kNoTail) return;  // probe 3: the partials stay in the workspace
+  if constexpr (MmaLeanFeatures<kVersion>::kSumKernel) return;  // v48: splitk_sum_kernel adds them
   if constexpr (MmaLeanFeatures<kVersion>::kDesignatedTail) {
     if (splits > 1) {
       designated_finish(partials, tickets, y, M, N, col0, kBlockN, splits, loop_ticket);
@@ -592,6 +605,9 @@ Step prepare_mma_lean(const Problem& p, const char* name, std::shared_ptr<lab::D
                                             sums ? sums->as<float>() : ws.partials(), ws.tickets());
       }
       LABS_CHECK_LAUNCH();
+      if constexpr (MmaLeanFeatures<kVersion>::kSumKernel) {
+        if (splits > 1) launch_splitk_sum_kernel<T, kThreads>(ws.partials(), y, q.M, q.N, kBlockN, splits, col_blocks, s);
+      }
     };
   };
   if constexpr (kIsProbe) {  // the kernels it was checked to take: above M = 8, symmetric

@@ -105,8 +105,8 @@ __device__ __forceinline__ void splitk_finish_in_flight(const float* partials, u
 
 /// The workspace of one planned split: fp32 partials for `blocks` column blocks x `splits` x
 /// M x `width` columns (the layout above), and `counters` zeroed counters per column block
-/// (the ticket; v44 adds its published count at tickets + blocks). Empty (null pointers) when
-/// splits == 1. Built by a version's prepare step, never in the timed region; copies share the
+/// (the ticket; v44 adds its published count at tickets + blocks). The partials start as NaN.
+/// Empty (null pointers) when splits == 1. Built by a version's prepare step, never in the timed region; copies share the
 /// buffers, so the step lambda can own it.
 struct SplitKWorkspace {
   std::shared_ptr<lab::DeviceBytes> partials_buf, tickets_buf;
@@ -114,6 +114,10 @@ struct SplitKWorkspace {
     if (splits <= 1) return;
     partials_buf = std::make_shared<lab::DeviceBytes>(sizeof(float) * static_cast<std::size_t>(blocks) * splits *
                                                       M * width);
+    // NaN until written: a sum that reads a partial before its block stored it (a missing
+    // barrier, ticket or, in v48, grid dependency) writes NaN on the first launch, and the
+    // tests' check fails instead of passing on whatever the allocation happened to hold.
+    LABS_CHECK(cudaMemset(partials_buf->get(), 0xFF, partials_buf->bytes()));
     tickets_buf = std::make_shared<lab::DeviceBytes>(sizeof(unsigned) * static_cast<std::size_t>(blocks) * counters);
     LABS_CHECK(cudaMemset(tickets_buf->get(), 0, tickets_buf->bytes()));
   }

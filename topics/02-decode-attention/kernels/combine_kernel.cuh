@@ -1,0 +1,48 @@
+/// @file combine_kernel.cuh
+/// v24's split combine as its own kernel (exercise 4 of the README, built): the streaming kernel
+/// only stores every split's partial, and this kernel, launched right behind it in the same
+/// stream with programmatic dependent launch (common/labs/pdl.cuh), merges them with v13's
+/// combine_warp_per_head. One block of 4 warps per (sequence, KV head), warp h for head h: the
+/// same loads, the same order of additions and the same division as v13's last block, so the
+/// output is v13's bit for bit. No ticket, no fence, no counter to reset: the primary grid's end
+/// (griddepcontrol.wait) is the barrier. NVIDIA only (sm_90 for the overlap; below it the two
+/// kernels simply run one after the other).
+#pragma once
+
+#include "kernels/split_tail.cuh"
+#include "labs/pdl.cuh"
+
+#if LABS_GPU && defined(LABS_BACKEND_CUDA)
+namespace decode02 {
+
+/// Grid (Hkv, B), kThreads threads: block (kvh, b) writes out[b, kvh * G .. kvh * G + G - 1, :].
+template <class T>
+__global__ void __launch_bounds__(kThreads) combine_kernel(T* __restrict__ out, int Hq, SplitArgs sp) {
+  static_assert(kThreads / 32 == kGqaGroup && kHeadDim == 32 * 4, "one warp per head, 4 dims per lane");
+  lab::pdl_wait_for_primary();  // the streaming grid has ended and its partials are visible
+  const int kvh = blockIdx.x, b = blockIdx.y, warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const size_t bh = static_cast<size_t>(b) * gridDim.x + kvh;
+  float l_all;
+  float4 acc;
+  combine_warp_per_head(sp, bh, warp, lane, l_all, acc);
+  store_combined(out + (static_cast<size_t>(b) * Hq + kvh * kGqaGroup + warp) * kHeadDim + lane * 4, acc, l_all,
+                 nullptr, false);
+}
+
+/// Launches combine_kernel behind the streaming kernel already in `stream`, allowed to start
+/// before that kernel ends (its blocks wait inside for the end).
+template <class T>
+void launch_combine_kernel(T* out, int B, int Hq, int Hkv, const SplitArgs& sp, cudaStream_t stream) {
+  cudaLaunchConfig_t cfg{};
+  cfg.gridDim = dim3(static_cast<unsigned>(Hkv), static_cast<unsigned>(B));
+  cfg.blockDim = dim3(kThreads);
+  cfg.stream = stream;
+  cudaLaunchAttribute pdl = lab::pdl_launch_attribute();
+  cfg.attrs = &pdl;
+  cfg.numAttrs = 1;
+  LABS_CHECK(cudaLaunchKernelEx(&cfg, combine_kernel<T>, out, Hq, sp));
+  LABS_CHECK_LAUNCH();
+}
+
+}  // namespace decode02
+#endif

@@ -1,0 +1,47 @@
+/// @file splitk_sum_kernel.cuh
+/// v48's split-K sum as its own kernel: the main kernel's blocks store their fp32 partials and
+/// leave (no ticket, no last block), and this kernel, launched right behind it in the same
+/// stream with programmatic dependent launch (common/labs/pdl.cuh), adds them. One block per
+/// column block; the sum is splitk_finish_in_flight's (split 0, 1, ... in order, four columns
+/// per thread, up to 8 splits' loads in flight), so the output is bitwise that of the kernels
+/// that sum in their last block (v37, v46). NVIDIA only (the overlap needs sm_90; below it the
+/// two kernels run one after the other).
+#pragma once
+
+#include "kernels/splitk.cuh"
+#include "labs/pdl.cuh"
+
+#if LABS_GPU && defined(LABS_BACKEND_CUDA)
+namespace w4a16 {
+
+/// Grid: one block per column block of `width` columns. partials: the SplitKWorkspace layout.
+template <class T, int kThreads>
+__global__ void __launch_bounds__(kThreads)
+    splitk_sum_kernel(const float* __restrict__ partials, T* __restrict__ y, int M, int N, int width, int splits) {
+  // splitk_finish_in_flight resets the ticket it is handed (its callers are the last block of a
+  // ticketed split); this kernel takes no ticket, so it hands it a word of its own shared memory.
+  // Reusing the function unchanged keeps the measured kernels' code (and cubins) as they were.
+  __shared__ unsigned no_ticket;
+  lab::pdl_wait_for_primary();  // the main grid has ended and its partials are visible
+  splitk_finish_in_flight(partials, &no_ticket, y, M, N, static_cast<int>(blockIdx.x) * width, width, splits,
+                          blockIdx.x);
+}
+
+/// Launches splitk_sum_kernel behind the main kernel already in `stream`, allowed to start
+/// before that kernel ends (its blocks wait inside for the end).
+template <class T, int kThreads>
+void launch_splitk_sum_kernel(const float* partials, T* y, int M, int N, int width, int splits, int col_blocks,
+                              cudaStream_t stream) {
+  cudaLaunchConfig_t cfg{};
+  cfg.gridDim = dim3(static_cast<unsigned>(col_blocks));
+  cfg.blockDim = dim3(kThreads);
+  cfg.stream = stream;
+  cudaLaunchAttribute pdl = lab::pdl_launch_attribute();
+  cfg.attrs = &pdl;
+  cfg.numAttrs = 1;
+  LABS_CHECK(cudaLaunchKernelEx(&cfg, splitk_sum_kernel<T, kThreads>, partials, y, M, N, width, splits));
+  LABS_CHECK_LAUNCH();
+}
+
+}  // namespace w4a16
+#endif
