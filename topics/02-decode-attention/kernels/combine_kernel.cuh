@@ -29,17 +29,18 @@ __global__ void __launch_bounds__(kThreads) combine_kernel(T* __restrict__ out, 
                  nullptr, false);
 }
 
-/// Launches combine_kernel behind the streaming kernel already in `stream`, allowed to start
-/// before that kernel ends (its blocks wait inside for the end).
+/// Launches combine_kernel behind the streaming kernel already in `stream`; with `pdl` (v24) it
+/// may start before that kernel ends (its blocks wait inside for the end), without it
+/// (probe-v24-no-pdl) it is an ordinary launch that starts after the end: the gap PDL hides.
 template <class T>
-void launch_combine_kernel(T* out, int B, int Hq, int Hkv, const SplitArgs& sp, cudaStream_t stream) {
+void launch_combine_kernel(T* out, int B, int Hq, int Hkv, const SplitArgs& sp, bool pdl, cudaStream_t stream) {
   cudaLaunchConfig_t cfg{};
   cfg.gridDim = dim3(static_cast<unsigned>(Hkv), static_cast<unsigned>(B));
   cfg.blockDim = dim3(kThreads);
   cfg.stream = stream;
-  cudaLaunchAttribute pdl = lab::pdl_launch_attribute();
-  cfg.attrs = &pdl;
-  cfg.numAttrs = 1;
+  cudaLaunchAttribute attr = lab::pdl_launch_attribute();
+  cfg.attrs = pdl ? &attr : nullptr;
+  cfg.numAttrs = pdl ? 1 : 0;
   LABS_CHECK(cudaLaunchKernelEx(&cfg, combine_kernel<T>, out, Hq, sp));
   LABS_CHECK_LAUNCH();
 }

@@ -42,7 +42,13 @@ enum CombineKind : int {
   kCombineDesignated = 5,   ///< v22: v13's combine, run by the block that took the last loop-end ticket
   kCombineDesignatedEarly = 6,  ///< v23: v22 with the ticket taken as warp 0 starts its last tile
   kCombineSecondKernel = 7, ///< v24: no tail; v13's combine in combine_kernel, launched with PDL
+  kCombineSecondKernelPlain = 8,  ///< probe-v24-no-pdl: v24 with combine_kernel launched without PDL
 };
+
+/// v24 and its no-PDL probe: the streaming kernel stores partials only; combine_kernel merges them.
+constexpr bool combines_in_second_kernel(int combine) {
+  return combine == kCombineSecondKernel || combine == kCombineSecondKernelPlain;
+}
 
 /// When thread 0 takes v22's / v23's ticket (stream_keys' kLoopTicket).
 enum LoopTicket : int {
@@ -578,7 +584,7 @@ __global__ void __launch_bounds__(kThreads, kStream == kStreamTwoTiles ? 2 : 3)
                             kPrefetchTiles == 0),
                 "the clock probes are v13's, v21's, v22's and v23's kernels");
   const int split = blockIdx.x, kvh = blockIdx.y, b = blockIdx.z;
-  if constexpr (kCombine == kCombineSecondKernel) {
+  if constexpr (combines_in_second_kernel(kCombine)) {
     // v24: the combine kernel may be scheduled as soon as every block of this grid has started;
     // its blocks then wait (griddepcontrol.wait) for this grid's end, not for a launch.
     lab::pdl_allow_dependents();
@@ -655,7 +661,7 @@ __global__ void __launch_bounds__(kThreads, kStream == kStreamTwoTiles ? 2 : 3)
     }
     return;
   }
-  if constexpr (kCombine == kCombineSecondKernel) {
+  if constexpr (combines_in_second_kernel(kCombine)) {
     // v24: store the partial and leave: no fence, no ticket, no last block. The grid's end is
     // the barrier; combine_kernel (launched behind this one with PDL) reads the partials.
     store_partial(sp, bh * sp.splits + split, d, M, L, A);
@@ -845,11 +851,13 @@ void prepare_typed(const DeviceProblem& p, Runner& r) {
                                           static_cast<const T*>(p.v), static_cast<T*>(p.out), s.S, s.S_alloc, s.Hq,
                                           s.Hkv, sp, softmax_scale_log2(s.D));
     LABS_CHECK_LAUNCH();
-    if constexpr (kCombine == kCombineSecondKernel) {
-      if (sp.splits > 1) launch_combine_kernel(static_cast<T*>(p.out), s.B, s.Hq, s.Hkv, sp, stream);
+    if constexpr (combines_in_second_kernel(kCombine)) {
+      if (sp.splits > 1)
+        launch_combine_kernel(static_cast<T*>(p.out), s.B, s.Hq, s.Hkv, sp, kCombine == kCombineSecondKernel, stream);
     }
   };
-  if (kCombine == kCombineSecondKernel && plan.splits > 1) r.details["combine"] = "second kernel (PDL)";
+  if (combines_in_second_kernel(kCombine) && plan.splits > 1)
+    r.details["combine"] = kCombine == kCombineSecondKernel ? "second kernel (PDL)" : "second kernel (plain launch)";
 }
 #endif  // LABS_BACKEND_CUDA
 

@@ -18,6 +18,10 @@
 ///                    v22, v23 (the combiner of a pair: "published" is its poll answered; the
 ///                    others': their release add issued).
 ///   probe-v13-loads has a clock too: a stamped twin of its kernel, launched only by its annotate.
+///   probe-v24-no-pdl v24 with its combine kernel launched without programmatic dependent launch:
+///                    an ordinary second launch, which starts after the streaming grid ends. Its
+///                    output is v24's (v13's) and is checked by the oracle. v24 minus this probe is
+///                    what PDL hides (exercise 4's two measurements).
 ///
 /// Why: v13 reads 128 MiB in ~36.8 us where topic 00's read kernel takes ~33.2-33.7, and the
 /// README (section 2, "The ceiling at this size") could only say the 3+ us are "fixed cost" from a
@@ -346,7 +350,17 @@ Runner prepare_clock(const DeviceProblem& p) {
   return r;
 }
 
+/// probe-v24-no-pdl: v24 with its combine kernel launched as an ordinary kernel (after the
+/// streaming grid's end, no early scheduling): what programmatic dependent launch saves.
+Runner prepare_v24_no_pdl(const DeviceProblem& p) {
+  return prepare_stream_kind<kStreamOwnTiles, false, kCombineSecondKernelPlain>(p, "probe-v24-no-pdl");
+}
+
 #else
+
+Runner prepare_v24_no_pdl(const DeviceProblem&) {
+  throw std::runtime_error("probe-v24-no-pdl is v24 (mma.sync, NVIDIA sm_80+); it has no HIP build");
+}
 
 Runner prepare_loads(const DeviceProblem&) {
   throw std::runtime_error("probe-v13-loads cuts v13 (mma.sync, NVIDIA sm_80+); it has no HIP build");
@@ -391,6 +405,9 @@ LABS_REGISTER_VERSION(DecodeVersion, (make_probe("probe-v21-clock",
 LABS_REGISTER_VERSION(DecodeVersion, (make_probe("probe-v22-clock",
                                                  "probe: v22 with global-timer stamps at 6 points of every block",
                                                  "mma_stream_kernel", &prepare_clock<0, 5>)))
+LABS_REGISTER_VERSION(DecodeVersion, (make_probe("probe-v24-no-pdl",
+                                                 "probe: v24 with its combine kernel launched plainly (no PDL): the launch gap",
+                                                 "mma_stream_kernel|combine_kernel", &prepare_v24_no_pdl)))
 LABS_REGISTER_VERSION(DecodeVersion, (make_probe("probe-v23-clock",
                                                  "probe: v23 with global-timer stamps at 6 points of every block",
                                                  "mma_stream_kernel", &prepare_clock<0, 6>)))

@@ -519,7 +519,7 @@ TEST_CASE("v21 (a partial per warp at 2-4 splits): the oracle at every split cou
     }
 }
 
-TEST_CASE("v22, v23 (the block holding the last loop ticket combines), v24 (a second kernel combines): bitwise v13's output at every split count, on every relaunch") {
+TEST_CASE("v22, v23 (the block holding the last loop ticket combines), v24 and probe-v24-no-pdl (a second kernel combines): bitwise v13's output at every split count, on every relaunch") {
   // v22, v23 and v24 change who combines and how the partials are published, not what is added in
   // which order, so their output must be v13's bit for bit. Before every relaunch the partials are
   // poisoned (NaN), so a combiner that reads a partial before its block published it writes NaN
@@ -533,7 +533,7 @@ TEST_CASE("v22, v23 (the block holding the last loop ticket combines), v24 (a se
   REQUIRE(v13 != nullptr);
   std::string why;
   if (!lab::runnable_on(v13->info, lab::query_gpu(0), &why)) return;
-  for (const char* id : {"v22", "v23", "v24"})
+  for (const char* id : {"v22", "v23", "v24", "probe-v24-no-pdl"})
   for (lab::DType dt : {lab::DType::bf16, lab::DType::f16})
     for (int S : {7, 4097, 2600}) {
       DecodeFixture fx(shape_of(3, S, S + 61, dt), st.s);

@@ -1,5 +1,5 @@
 /// @file dispatch.hpp
-/// What a dispatching version (v23, v27, v30, v34, v36, v38, v43) shares: given the versions to try for a problem, the
+/// What a dispatching version (v23, v27, v30, v34, v36, v38, v43, v47, v50) shares: given the versions to try for a problem, the
 /// measured grid's winner first, hand the problem to the first one that accepts it. A version
 /// refuses a problem by throwing std::invalid_argument from prepare (v15, v19 and v26 keep
 /// x[M][K] in shared memory, so a long K at M = 8 does not fit); the next in line takes it.
@@ -119,6 +119,18 @@ inline std::vector<std::string> v47_dispatch_order(const Problem& p) {
   std::vector<std::string> order = v43_dispatch_order(p);
   for (std::string& id : order)
     if (id == "v37") id = "v46";
+  return order;
+}
+
+/// v50's table (its file has the rule and the call it was read from): v47's, with v49 (v46's
+/// kernel, its split-K sum in a second kernel launched with PDL) first at M = 3-8, int4-sym, but
+/// where v47 runs v15 (the gate+up layers, N >= 28672) and on the long-K layer (K >= 28672) at
+/// M <= 4.
+inline std::vector<std::string> v50_dispatch_order(const Problem& p) {
+  std::vector<std::string> order = v47_dispatch_order(p);
+  const bool small_m = p.M >= 3 && p.M <= 8;
+  if (p.wfmt == WFormat::int4_sym && small_m && order.front() != "v15" && !(p.K >= 28672 && p.M <= 4))
+    order.insert(order.begin(), "v49");
   return order;
 }
 

@@ -7,7 +7,7 @@
 /// x before its weights, v39 moves v37's weights through a 4-deep cp.async ring in shared memory,
 /// v44 gives v37's split-K sum to the block that ends its group loop last (a designated finisher),
 /// v45 takes v44's ticket as the block starts its last group, v48 moves v46's split-K sum into a
-/// second kernel launched with programmatic dependent launch.
+/// second kernel launched with programmatic dependent launch, v49 gives that kernel a thread per quad.
 /// Compiled once per version; MmaLeanFeatures says what each adds. A number above 1000 is a
 /// probe of version kVersion % 1000 (kernels/probe_lean_skeleton.cu): the version's grid, block,
 /// weight loads and (probe 2) x staging, with the decode, the mma and the split-K tail cut out;
@@ -65,18 +65,19 @@ struct MmaLeanFeatures {
   /// block feeds 2x / 4x the weights.
   static constexpr bool kWideBlock =
       kBase == 24 || kBase == 28 || kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45 || kBase == 46 ||
-      kBase == 48;
+      kBase == 48 || kBase == 49;
   static constexpr int kWarps = kWideBlock ? 8 : kBase == 25 ? 16 : 4;
   /// v29: v24 with the rule's split moved to the nearest split count that divides G (no short
   /// last split). v37 is built on v29, v39, v44, v45 and v46 on v37.
   static constexpr bool kEvenSplits =
-      kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45 || kBase == 46 || kBase == 48;
+      kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45 || kBase == 46 || kBase == 48 || kBase == 49;
   /// v37, M > 8: each thread's first batch of x loads (kStageLoads x 16 bytes) leaves before the
   /// weight ring's loads instead of queueing behind them (v35's idea on this kernel); the same
   /// loads, stores and layout, so the same output. Its M <= 8 kernels are v29's. v39 keeps it;
   /// probe 1 stages no x.
   static constexpr bool kXFirst =
-      (kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45 || kBase == 46 || kBase == 48) && kProbe != 1;
+      (kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45 || kBase == 46 || kBase == 48 || kBase == 49) &&
+      kProbe != 1;
   /// v39: each warp's weights go through a kDepth-deep cp.async ring in shared memory (after x)
   /// instead of v37's two register stages: 4 groups (4 KB) in flight per warp, not 2. The scales
   /// (and zero points) keep a register ring of the same depth. Same words, same decode and mma,
@@ -97,11 +98,15 @@ struct MmaLeanFeatures {
   /// v46: v37's kernel; above M = 8 its plan's split is halved where the grid still fills a wave
   /// (wave_filling_groups_per_split in kernels/even_splits.hpp). The same kernel as v37: at the
   /// same split, the same output bit for bit.
-  static constexpr bool kWaveFillPlan = kBase == 46 || kBase == 48;
+  static constexpr bool kWaveFillPlan = kBase == 46 || kBase == 48 || kBase == 49;
   /// v48: v46 whose blocks store their partials and leave (no ticket, no last block); the split
   /// sum runs in splitk_sum_kernel (kernels/splitk_sum_kernel.cuh), launched behind this kernel
   /// with programmatic dependent launch. Same partials, same sum in split order: bitwise v46's.
-  static constexpr bool kSumKernel = kBase == 48;
+  static constexpr bool kSumKernel = kBase == 48 || kBase == 49;
+  /// v49: v48 whose sum kernel has a thread per quad of the partial tile (512 above M = 8, 256
+  /// below) instead of 256, so it adds every column block in one L2 round trip, not two above
+  /// M = 8. The same sums: bitwise v48's.
+  static constexpr bool kOneTripSum = kBase == 49;
   /// Counters per column block in the workspace: v44's loop ticket and published count.
   static constexpr int kCountersPerBlock = kDesignatedTail ? 2 : 1;
   static constexpr int kBlockN = kWarps * kTilesPerWarp * kTileN;
@@ -606,7 +611,16 @@ Step prepare_mma_lean(const Problem& p, const char* name, std::shared_ptr<lab::D
       }
       LABS_CHECK_LAUNCH();
       if constexpr (MmaLeanFeatures<kVersion>::kSumKernel) {
-        if (splits > 1) launch_splitk_sum_kernel<T, kThreads>(ws.partials(), y, q.M, q.N, kBlockN, splits, col_blocks, s);
+        if (splits > 1) {
+          if constexpr (MmaLeanFeatures<kVersion>::kOneTripSum) {
+            static_assert(16 * kBlockN / 4 <= 512, "a thread per quad of a 16-row tile");
+            const int quads = q.M * kBlockN / 4;  // one per thread: 32 M
+            launch_splitk_sum_kernel<T, 512>(ws.partials(), y, q.M, q.N, kBlockN, splits, col_blocks,
+                                             quads <= 256 ? 256 : 512, s);
+          } else {
+            launch_splitk_sum_kernel<T, 256>(ws.partials(), y, q.M, q.N, kBlockN, splits, col_blocks, 256, s);
+          }
+        }
       }
     };
   };

@@ -1,5 +1,5 @@
 /// @file splitk_sum_kernel.cuh
-/// v48's split-K sum as its own kernel: the main kernel's blocks store their fp32 partials and
+/// v48's and v49's split-K sum as its own kernel: the main kernel's blocks store their fp32 partials and
 /// leave (no ticket, no last block), and this kernel, launched right behind it in the same
 /// stream with programmatic dependent launch (common/labs/pdl.cuh), adds them. One block per
 /// column block; the sum is splitk_finish_in_flight's (split 0, 1, ... in order, four columns
@@ -14,9 +14,10 @@
 #if LABS_GPU && defined(LABS_BACKEND_CUDA)
 namespace w4a16 {
 
-/// Grid: one block per column block of `width` columns. partials: the SplitKWorkspace layout.
-template <class T, int kThreads>
-__global__ void __launch_bounds__(kThreads)
+/// Grid: one block per column block of `width` columns, at most kMaxThreads threads (v48: 256,
+/// v49: 512). partials: the SplitKWorkspace layout.
+template <class T, int kMaxThreads>
+__global__ void __launch_bounds__(kMaxThreads)
     splitk_sum_kernel(const float* __restrict__ partials, T* __restrict__ y, int M, int N, int width, int splits) {
   // splitk_finish_in_flight resets the ticket it is handed (its callers are the last block of a
   // ticketed split); this kernel takes no ticket, so it hands it a word of its own shared memory.
@@ -28,18 +29,21 @@ __global__ void __launch_bounds__(kThreads)
 }
 
 /// Launches splitk_sum_kernel behind the main kernel already in `stream`, allowed to start
-/// before that kernel ends (its blocks wait inside for the end).
-template <class T, int kThreads>
+/// before that kernel ends (its blocks wait inside for the end). Each thread adds four columns
+/// of one row (a quad) per pass, so a block of `threads` threads makes ceil(M * width / 4 /
+/// threads) dependent passes, each one L2 round trip: v48's 256 threads make two above M = 8
+/// (width 128), v49's 512 make one.
+template <class T, int kMaxThreads>
 void launch_splitk_sum_kernel(const float* partials, T* y, int M, int N, int width, int splits, int col_blocks,
-                              cudaStream_t stream) {
+                              int threads, cudaStream_t stream) {
   cudaLaunchConfig_t cfg{};
   cfg.gridDim = dim3(static_cast<unsigned>(col_blocks));
-  cfg.blockDim = dim3(kThreads);
+  cfg.blockDim = dim3(static_cast<unsigned>(threads));
   cfg.stream = stream;
   cudaLaunchAttribute pdl = lab::pdl_launch_attribute();
   cfg.attrs = &pdl;
   cfg.numAttrs = 1;
-  LABS_CHECK(cudaLaunchKernelEx(&cfg, splitk_sum_kernel<T, kThreads>, partials, y, M, N, width, splits));
+  LABS_CHECK(cudaLaunchKernelEx(&cfg, splitk_sum_kernel<T, kMaxThreads>, partials, y, M, N, width, splits));
   LABS_CHECK_LAUNCH();
 }
 

@@ -570,13 +570,32 @@ TEST_CASE("v47 is v43 with v46 wherever v43 runs v37") {
   check_dispatch_path("v47", 28672, 4096, 16, 47, "v46");  // 8b-gateup, where v46's plan differs
 }
 
-TEST_CASE("v20 ... v22, v24, v25, v28, v29, v37, v39, v44-v46, v48 under the lab's --splits: every split count is correct, and past G they refuse") {
+TEST_CASE("v50 is v47 with v49 at M = 3-8, int4-sym, but on gate+up and on the long-K layer at M <= 4") {
+  const std::vector<PickPair> differ = pick_differences("v50", "v47");
+  for (const PickPair& d : differ) {
+    CAPTURE(d.M);
+    CAPTURE(d.N);
+    CAPTURE(d.K);
+    CHECK(d.mine == "v49");
+    CHECK(d.f == WFormat::int4_sym);
+    CHECK((d.M >= 3 && d.M <= 8));
+    CHECK(d.N < 28672);                       // gate+up keeps v15
+    CHECK((d.K < 28672 || d.M > 4));          // 70b-down keeps v25 at M = 3, 4
+    CHECK(d.base != "v15");
+  }
+  CHECK(differ.size() == 26);  // M = 3, 4: six layers; M = 5, 8: seven
+  // The paths v50 adds, at full size against the GPU reference: 8b-gate M = 3 and 70b-down M = 5.
+  check_dispatch_path("v50", 14336, 4096, 3, 50, "v49");
+  check_dispatch_path("v50", 8192, 28672, 5, 51, "v49");
+}
+
+TEST_CASE("v20 ... v22, v24, v25, v28, v29, v37, v39, v44-v46, v48, v49 under the lab's --splits: every split count is correct, and past G they refuse") {
   StreamHolder st;
   const int N = 200, K = 1152;  // 9 groups: splits 1, 2, 4 (gps 5, 5, 3) and 9 all cut K differently
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 97, st.s);
-  for (const char* name : {"v20", "v21", "v22", "v24", "v25", "v28", "v29", "v37", "v39", "v44", "v45", "v46", "v48"}) {
+  for (const char* name : {"v20", "v21", "v22", "v24", "v25", "v28", "v29", "v37", "v39", "v44", "v45", "v46", "v48", "v49"}) {
     for (int splits : {1, 2, 4, 9})
       for (int M : {1, 3, 16}) {
         Problem p = problem_for(d, M, WFormat::int4_sym);
@@ -637,13 +656,13 @@ TEST_CASE("v26 stages x differently from v19, v32 has a deeper ring, but both ad
   }
 }
 
-TEST_CASE("a target shape at full size: v3 ... v39, v43, v46 ... v48 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3 ... v39, v43, v46 ... v49 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34", "v35", "v36", "v37", "v38", "v39", "v43", "v46", "v47", "v48"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34", "v35", "v36", "v37", "v38", "v39", "v43", "v46", "v47", "v48", "v49"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
@@ -812,7 +831,7 @@ TEST_CASE("v44, v45 are v37 with a designated finisher: bitwise v37's output at 
   }
 }
 
-TEST_CASE("v48 is v46 with the split-K sum in a second kernel (PDL): bitwise v46's output at every M, both formats, at the plan's split, 4 splits and one per group, on every relaunch") {
+TEST_CASE("v48, v49 are v46 with the split-K sum in a second kernel (PDL; v49 in one pass): bitwise v46's output at every M, both formats, at the plan's split, 4 splits and one per group, on every relaunch") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
@@ -820,7 +839,8 @@ TEST_CASE("v48 is v46 with the split-K sum in a second kernel (PDL): bitwise v46
   // that ran before the main grid's stores were visible (no griddepcontrol.wait, or a launch
   // without the stream order) writes NaN into y on the first launch and run_and_check fails. The
   // relaunches (check_bitwise_repeatable) then see the same bits 20 times. splits = G gives every
-  // group its own block: up to 112 blocks' partials per column block.
+  // group its own block: up to 112 blocks' partials per column block. M = 9, 12 and 16 are where
+  // v49's sum kernel has 512 threads, some of them past the tile at M = 9 and 12.
   for (HostCase hc : {HostCase{257, 384}, HostCase{1000, 4224}, HostCase{1001, 4224}, HostCase{512, 14336}})
     for (lab::DType t : {lab::DType::bf16, lab::DType::f16}) {
       DeviceData d(hc.N, hc.K, t, sets, 148, st.s);
@@ -834,11 +854,14 @@ TEST_CASE("v48 is v46 with the split-K sum in a second kernel (PDL): bitwise v46
             REQUIRE(run_and_check(Registry::instance().find("v46")->prepare(p), d, f, M, d.gpu_reference(f, st.s), st.s).pass);
             std::vector<unsigned char> out46(bytes), out(bytes);
             LABS_CHECK(cudaMemcpy(out46.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
-            const Step step = Registry::instance().find("v48")->prepare(p);
-            REQUIRE(run_and_check(step, d, f, M, d.gpu_reference(f, st.s), st.s).pass);
-            LABS_CHECK(cudaMemcpy(out.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
-            CHECK(std::memcmp(out46.data(), out.data(), bytes) == 0);
-            if (M == 1 || M == 16) check_bitwise_repeatable(step, d, f, M, st.s);
+            for (const char* id : {"v48", "v49"}) {
+              INFO(id);
+              const Step step = Registry::instance().find(id)->prepare(p);
+              REQUIRE(run_and_check(step, d, f, M, d.gpu_reference(f, st.s), st.s).pass);
+              LABS_CHECK(cudaMemcpy(out.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
+              CHECK(std::memcmp(out46.data(), out.data(), bytes) == 0);
+              if (M == 1 || M == 16) check_bitwise_repeatable(step, d, f, M, st.s);
+            }
           }
     }
 }
