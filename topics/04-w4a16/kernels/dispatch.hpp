@@ -1,5 +1,5 @@
 /// @file dispatch.hpp
-/// What a dispatching version (v23, v27, v30, v34, v36, v38, v43, v47, v50) shares: given the versions to try for a problem, the
+/// What a dispatching version (v23, v27, v30, v34, v36, v38, v43, v47, v50, v51) shares: given the versions to try for a problem, the
 /// measured grid's winner first, hand the problem to the first one that accepts it. A version
 /// refuses a problem by throwing std::invalid_argument from prepare (v15, v19 and v26 keep
 /// x[M][K] in shared memory, so a long K at M = 8 does not fit); the next in line takes it.
@@ -132,6 +132,13 @@ inline std::vector<std::string> v50_dispatch_order(const Problem& p) {
   if (p.wfmt == WFormat::int4_sym && small_m && order.front() != "v15" && !(p.K >= 28672 && p.M <= 4))
     order.insert(order.begin(), "v49");
   return order;
+}
+
+/// v51's table (its file has the rule and the two calls behind it): v50's, but at M = 4 v47's
+/// pick again (v27's table was read from measurements at M = 4; it was not at M = 3, 5-7).
+inline std::vector<std::string> v51_dispatch_order(const Problem& p) {
+  if (p.M == 4) return v47_dispatch_order(p);
+  return v50_dispatch_order(p);
 }
 
 }  // namespace w4a16

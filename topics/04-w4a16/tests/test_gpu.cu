@@ -589,6 +589,18 @@ TEST_CASE("v50 is v47 with v49 at M = 3-8, int4-sym, but on gate+up and on the l
   check_dispatch_path("v50", 8192, 28672, 5, 51, "v49");
 }
 
+TEST_CASE("v51 is v50 but at M = 4, where it is v47") {
+  const std::vector<PickPair> from50 = pick_differences("v51", "v50");
+  for (const PickPair& d : from50) {
+    CAPTURE(d.N);
+    CAPTURE(d.K);
+    CHECK(d.M == 4);
+    CHECK(d.base == "v49");
+  }
+  CHECK(from50.size() == 6);  // M = 4: the six layers where v50 runs v49
+  for (const PickPair& d : pick_differences("v51", "v47")) CHECK(d.M != 4);
+}
+
 TEST_CASE("v20 ... v22, v24, v25, v28, v29, v37, v39, v44-v46, v48, v49 under the lab's --splits: every split count is correct, and past G they refuse") {
   StreamHolder st;
   const int N = 200, K = 1152;  // 9 groups: splits 1, 2, 4 (gps 5, 5, 3) and 9 all cut K differently
