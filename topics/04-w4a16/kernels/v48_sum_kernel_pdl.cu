@@ -27,6 +27,15 @@
 /// near the 2.5 us the tail-free probe shows, because the sum itself is still there. At M <= 8
 /// (v29's kernels with v46's plan) the same comparison; v46 is not picked there.
 ///
+/// MEASURED (H200, cold; GPU call at 8fe702e, run 20261203T173811Z-a7c2, v46 in the same run;
+/// README section 4, "v48, v49"): split by M. At M = 1 and 8 faster than v46 at 15 of 18 points, by up
+/// to 2.45 us (8b-gate M = 8 20.13 against 21.14, M = 1 18.98 against 20.10). Above M = 8 slower on
+/// every layer but 8b-o, by 0.6-5.1 us (8b-gate M = 9 / 16 21.60 / 22.50 against 20.54 / 21.01). ncu
+/// (GPU call at 84afd7b, one kernel at a time, L2 flushed, 8b-gate) split it. The main kernel
+/// without its tail takes 17.18 / 16.64 / 17.15 us at M = 8 / 9 / 16, against v46's 20.10 / 20.45 /
+/// 19.33; the sum kernel 4.35 / 5.66 / 6.05. Above M = 8 its 256 threads need two passes (two L2
+/// round trips) for a column block's M x 32 quads: v49.
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v46,v48 --dtype bf16 --wfmt int4-sym --m 1,8,9,12,16
 #include <stdexcept>
 

@@ -21,6 +21,12 @@
 /// second kernel's start after the main grid's end costs about what the in-kernel tail did.
 /// At and below M = 8, v48's time (the same launch).
 ///
+/// MEASURED (H200, cold; GPU call at e9673af, run 20261203T175027Z-8fe6, v46 and v48 in the same
+/// run; README section 4): above M = 8 faster than v48 at 25 of 27 points, by up to 2.4 us (8b-gate M
+/// = 16 20.61 against 22.29), as predicted. Against v46 above M = 8: -1.0 to +1.1 us on the 8b layers,
+/// 70b-down and 70b-o; +0.2 to +1.7 on 70b-qkv and +2.5 to +4.3 on 70b-gateup (M = 16 115.01 against
+/// 110.69). So it is no win above M = 8. At M <= 8 it is v48's launch, and there v50 and v51 run it.
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v46,v48,v49 --dtype bf16 --wfmt int4-sym --m 8,9,12,16
 #include <stdexcept>
 

@@ -25,6 +25,13 @@
 /// spread: 70b-down M = 5-7 ~54-57 us (v47 ~59-62), 8b-gate M = 3 ~19.4 (v47 ~21.4), elsewhere
 /// within +-1 us of v47. The targets (M = 1 and 16) do not move.
 ///
+/// MEASURED (H200, cold; GPU call at e9673af, run 20261203T175034Z-66ee, v47 and cuBLAS in the
+/// same run; README section 4, "v50, v51"): as predicted where the gains were large, 70b-down M = 5 /
+/// 6 / 7 -6.66 / -3.89 / -5.24 us and 8b-gate M = 3 -2.16. Of the 42 changed points v50 was faster at
+/// 26. With the p10-p90 bands apart, faster at 7 and slower at 2, both at M = 4 (70b-o +1.58, 8b-gate
+/// +1.06: v5 there). Again slower at 70b-o M = 4 (+1.46) in the next call (1838aa0). v51 keeps v47's
+/// picks at M = 4.
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v47,v50,cublas --dtype bf16 --wfmt int4-sym --m 1,2,3,4,5,6,7,8,9,12,16
 #include <string>
 #include <vector>

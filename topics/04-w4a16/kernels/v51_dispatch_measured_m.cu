@@ -17,6 +17,15 @@
 /// M = 4: in one call with both, v51 - v47 sums to about v50 - v47 minus M = 4's share, with no
 /// point slower than v47 by more than ~0.7 us.
 ///
+/// MEASURED (H200, cold; GPU call at 1838aa0, run 20261203T175505Z-4d8b with v47, v50 and cuBLAS,
+/// and run …175531Z-a82b with torch's int4mm; README: the standing at the top and section 4): faster
+/// than v47 at 27 of 41 changed points, -25.0 us in sum. With bands apart: 7 faster (70b-down M = 5 /
+/// 6 / 7 55.41 / 55.63 / 55.50 against 61.81 / 59.17 / 61.18; 8b-gate M = 3 and 5 20.21 / 19.71
+/// against 21.42 / 20.91) and none slower. The worst point is +0.86 us (70b-down M = 8), a little
+/// past the predicted 0.7. The targets (M = 1 and 16, v47's picks) did not move: 8b-gate / 8b-down
+/// M = 1 13.39 / 14.37 us (2.57x / 2.27x cuBLAS bf16, 1.56x / 1.50x tinygemm), M = 16 20.96 / 21.42
+/// (1.57x / 1.53x). Faster than tinygemm at all 45 points (1.10-4.77x).
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v47,v50,v51,cublas --dtype bf16 --wfmt int4-sym --m 1,2,3,4,5,6,7,8,9,12,16
 #include <string>
 #include <vector>
