@@ -28,6 +28,17 @@
 /// ((1, 32768)); identical at one split (no second kernel). The 88% target needs ~1 us: I do not
 /// expect v24 to reach it.
 ///
+/// **MEASURED** (H200, cold, bf16 unless said; runs 20261203T173808Z-5543 at 8fe702e and
+/// 20261203T175023Z-7ae9 / …175026Z-30b4 at e9673af, v13 in the same runs; README section 2,
+/// "v13 -> v24"): level with v13 to 1.6 us slower, never faster beyond the noise. At (8, 4096)
+/// +0.01 and +0.93 us in the two calls (37.18 vs 37.17, 38.02 vs 37.09); (1, 32768) +1.28 and 0.00;
+/// (8, 512) +1.09 and +0.99; one split level. probe-v24-no-pdl (the same combine kernel, launched
+/// plainly) is 0.3-2.9 us slower than v24: that much of a second launch PDL hides. Nsight Compute
+/// (each kernel alone, L2 flushed, at 84afd7b): the streaming kernel without its tail is 1.9-4.5 us
+/// shorter than v13 ((8, 4096) 34.85 vs 39.30), and the combine kernel takes 3.3-4.8 us on its own.
+/// The prediction's range was right at some shapes and too hopeful at others: the release after
+/// the grid's end costs about what the ticket did.
+///
 /// **Run.** `build/cuda/topics/02-decode-attention/lab-02-decode-attention --variant v13,v24 --layout contiguous --dtype bf16`
 #include "kernels/mma_stream.cuh"
 
