@@ -162,7 +162,7 @@ int run_gpu_plan(lab::LabSession& session, const std::vector<PlanCase>& plan, in
           c.kernel_regex = pc.variant.rfind("probe-v37", 0) == 0 ? "w4_mma_lean" : "w4_lean";
         } else if (forced_splits > 0 && (pc.variant == "cublas" || pc.variant == "cublaslt" ||
                                   !Registry::instance().find(pc.variant)->takes_splits)) {
-          session.note_skip(pc.variant, "plans its own split; --splits is for the versions that take it (v20-v22, v24, v25, v28, v29, v37, v39-v42, v44-v46, v48, v49)");
+          session.note_skip(pc.variant, "plans its own split; --splits is for the versions that take it (v20-v22, v24, v25, v28, v29, v37, v39-v42, v44-v46, v48, v49, v52)");
           continue;
         } else if (pc.variant == "cublas" || pc.variant == "cublaslt") {
           const auto lib = pc.variant == "cublas" ? DenseGemm::Library::cublas : DenseGemm::Library::cublaslt;
@@ -234,7 +234,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember(all_wfmt_names()));
   app.add_flag("--all", req.all, "every version on every shape in every format (long)");
   app.add_option("--splits", forced_splits,
-                 "K splits for the versions that take it (v20-v22, v24, v25, v28, v29, v37, v39-v42, v44-v46, v48, v49), instead of their plan: a split sweep")
+                 "K splits for the versions that take it (v20-v22, v24, v25, v28, v29, v37, v39-v42, v44-v46, v48, v49, v52), instead of their plan: a split sweep")
       ->check(CLI::Range(1, 4096));
   app.add_option("--sets", sets_override, "identical weight sets to rotate through (default: enough for 3x L2)")
       ->check(CLI::PositiveNumber);

@@ -43,11 +43,13 @@ enum CombineKind : int {
   kCombineDesignatedEarly = 6,  ///< v23: v22 with the ticket taken as warp 0 starts its last tile
   kCombineSecondKernel = 7, ///< v24: no tail; v13's combine in combine_kernel, launched with PDL
   kCombineSecondKernelPlain = 8,  ///< probe-v24-no-pdl: v24 with combine_kernel launched without PDL
+  kCombinePolledKernel = 9, ///< v25: v24, the blocks release a per-pair count, combine_kernel polls it
 };
 
-/// v24 and its no-PDL probe: the streaming kernel stores partials only; combine_kernel merges them.
+/// v24, its no-PDL probe and v25: the streaming kernel stores partials only (v25 also releases a
+/// count); combine_kernel merges them.
 constexpr bool combines_in_second_kernel(int combine) {
-  return combine == kCombineSecondKernel || combine == kCombineSecondKernelPlain;
+  return combine == kCombineSecondKernel || combine == kCombineSecondKernelPlain || combine == kCombinePolledKernel;
 }
 
 /// When thread 0 takes v22's / v23's ticket (stream_keys' kLoopTicket).
@@ -665,6 +667,11 @@ __global__ void __launch_bounds__(kThreads, kStream == kStreamTwoTiles ? 2 : 3)
     // v24: store the partial and leave: no fence, no ticket, no last block. The grid's end is
     // the barrier; combine_kernel (launched behind this one with PDL) reads the partials.
     store_partial(sp, bh * sp.splits + split, d, M, L, A);
+    if constexpr (kCombine == kCombinePolledKernel) {
+      // v25: publish the partial to the pair's combine block with one release add (v22's).
+      __syncthreads();  // every thread's partial stores before thread 0's release (cumulative)
+      if (tid == 0) lab::red_add_release_gpu(sp.counters + bh);
+    }
     return;
   }
   if constexpr (kDesignated) {
@@ -853,11 +860,14 @@ void prepare_typed(const DeviceProblem& p, Runner& r) {
     LABS_CHECK_LAUNCH();
     if constexpr (combines_in_second_kernel(kCombine)) {
       if (sp.splits > 1)
-        launch_combine_kernel(static_cast<T*>(p.out), s.B, s.Hq, s.Hkv, sp, kCombine == kCombineSecondKernel, stream);
+        launch_combine_kernel<T, kCombine == kCombinePolledKernel>(static_cast<T*>(p.out), s.B, s.Hq, s.Hkv, sp,
+                                                                   kCombine != kCombineSecondKernelPlain, stream);
     }
   };
   if (combines_in_second_kernel(kCombine) && plan.splits > 1)
-    r.details["combine"] = kCombine == kCombineSecondKernel ? "second kernel (PDL)" : "second kernel (plain launch)";
+    r.details["combine"] = kCombine == kCombineSecondKernel        ? "second kernel (PDL)"
+                           : kCombine == kCombinePolledKernel      ? "second kernel (PDL), polls a count per pair"
+                                                                   : "second kernel (plain launch)";
 }
 #endif  // LABS_BACKEND_CUDA
 

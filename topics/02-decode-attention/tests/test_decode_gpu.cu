@@ -519,21 +519,21 @@ TEST_CASE("v21 (a partial per warp at 2-4 splits): the oracle at every split cou
     }
 }
 
-TEST_CASE("v22, v23 (the block holding the last loop ticket combines), v24 and probe-v24-no-pdl (a second kernel combines): bitwise v13's output at every split count, on every relaunch") {
-  // v22, v23 and v24 change who combines and how the partials are published, not what is added in
+TEST_CASE("v22, v23 (the block holding the last loop ticket combines), v24, probe-v24-no-pdl and v25 (a second kernel combines): bitwise v13's output at every split count, on every relaunch") {
+  // v22 ... v25 change who combines and how the partials are published, not what is added in
   // which order, so their output must be v13's bit for bit. Before every relaunch the partials are
   // poisoned (NaN), so a combiner that reads a partial before its block published it writes NaN
-  // (v24: a combine kernel whose wait did not hold it until the streaming grid's end);
-  // after every launch both counters must be back at zero (a ticket not reset would leave no block
-  // holding the last one next time; a published count not reset would let the next combiner skip
-  // its wait). The plan clamps forced splits to the 64-key tiles there are (S = 7: one split;
+  // (v24: a combine kernel whose wait did not hold it until the streaming grid's end; v25: one
+  // that stopped polling its pair's count too early); after every launch every counter must be
+  // back at zero (a ticket not reset would leave no block holding the last one next time; a
+  // published count not reset would let the next combiner skip its wait). The plan clamps forced splits to the 64-key tiles there are (S = 7: one split;
   // S = 2600: at most 41), so no split is empty here.
   Stream st;
   const DecodeVersion* v13 = DecodeRegistry::instance().find("v13");
   REQUIRE(v13 != nullptr);
   std::string why;
   if (!lab::runnable_on(v13->info, lab::query_gpu(0), &why)) return;
-  for (const char* id : {"v22", "v23", "v24", "probe-v24-no-pdl"})
+  for (const char* id : {"v22", "v23", "v24", "probe-v24-no-pdl", "v25"})
   for (lab::DType dt : {lab::DType::bf16, lab::DType::f16})
     for (int S : {7, 4097, 2600}) {
       DecodeFixture fx(shape_of(3, S, S + 61, dt), st.s);

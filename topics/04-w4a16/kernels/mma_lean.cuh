@@ -7,7 +7,8 @@
 /// x before its weights, v39 moves v37's weights through a 4-deep cp.async ring in shared memory,
 /// v44 gives v37's split-K sum to the block that ends its group loop last (a designated finisher),
 /// v45 takes v44's ticket as the block starts its last group, v48 moves v46's split-K sum into a
-/// second kernel launched with programmatic dependent launch, v49 gives that kernel a thread per quad.
+/// second kernel launched with programmatic dependent launch, v49 gives that kernel a thread per quad,
+/// v52 has that kernel wait per column block on a counter the blocks release.
 /// Compiled once per version; MmaLeanFeatures says what each adds. A number above 1000 is a
 /// probe of version kVersion % 1000 (kernels/probe_lean_skeleton.cu): the version's grid, block,
 /// weight loads and (probe 2) x staging, with the decode, the mma and the split-K tail cut out;
@@ -65,18 +66,20 @@ struct MmaLeanFeatures {
   /// block feeds 2x / 4x the weights.
   static constexpr bool kWideBlock =
       kBase == 24 || kBase == 28 || kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45 || kBase == 46 ||
-      kBase == 48 || kBase == 49;
+      kBase == 48 || kBase == 49 || kBase == 52;
   static constexpr int kWarps = kWideBlock ? 8 : kBase == 25 ? 16 : 4;
   /// v29: v24 with the rule's split moved to the nearest split count that divides G (no short
   /// last split). v37 is built on v29, v39, v44, v45 and v46 on v37.
   static constexpr bool kEvenSplits =
-      kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45 || kBase == 46 || kBase == 48 || kBase == 49;
+      kBase == 29 || kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45 || kBase == 46 || kBase == 48 || kBase == 49 ||
+      kBase == 52;
   /// v37, M > 8: each thread's first batch of x loads (kStageLoads x 16 bytes) leaves before the
   /// weight ring's loads instead of queueing behind them (v35's idea on this kernel); the same
   /// loads, stores and layout, so the same output. Its M <= 8 kernels are v29's. v39 keeps it;
   /// probe 1 stages no x.
   static constexpr bool kXFirst =
-      (kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45 || kBase == 46 || kBase == 48 || kBase == 49) &&
+      (kBase == 37 || kBase == 39 || kBase == 44 || kBase == 45 || kBase == 46 || kBase == 48 || kBase == 49 ||
+       kBase == 52) &&
       kProbe != 1;
   /// v39: each warp's weights go through a kDepth-deep cp.async ring in shared memory (after x)
   /// instead of v37's two register stages: 4 groups (4 KB) in flight per warp, not 2. The scales
@@ -98,15 +101,20 @@ struct MmaLeanFeatures {
   /// v46: v37's kernel; above M = 8 its plan's split is halved where the grid still fills a wave
   /// (wave_filling_groups_per_split in kernels/even_splits.hpp). The same kernel as v37: at the
   /// same split, the same output bit for bit.
-  static constexpr bool kWaveFillPlan = kBase == 46 || kBase == 48 || kBase == 49;
+  static constexpr bool kWaveFillPlan = kBase == 46 || kBase == 48 || kBase == 49 || kBase == 52;
   /// v48: v46 whose blocks store their partials and leave (no ticket, no last block); the split
   /// sum runs in splitk_sum_kernel (kernels/splitk_sum_kernel.cuh), launched behind this kernel
   /// with programmatic dependent launch. Same partials, same sum in split order: bitwise v46's.
-  static constexpr bool kSumKernel = kBase == 48 || kBase == 49;
+  static constexpr bool kSumKernel = kBase == 48 || kBase == 49 || kBase == 52;
   /// v49: v48 whose sum kernel has a thread per quad of the partial tile (512 above M = 8, 256
   /// below) instead of 256, so it adds every column block in one L2 round trip, not two above
   /// M = 8. The same sums: bitwise v48's.
-  static constexpr bool kOneTripSum = kBase == 49;
+  static constexpr bool kOneTripSum = kBase == 49 || kBase == 52;
+  /// v52: v49 whose blocks publish their partial with one release add on their column block's
+  /// counter (after a barrier; no answer to wait for), and whose sum kernel's block b polls that
+  /// counter instead of waiting for the whole grid's end: a column block is summed as soon as
+  /// its splits are in, while the rest of the grid still streams. Same sums: bitwise v49's.
+  static constexpr bool kPolledSum = kBase == 52;
   /// Counters per column block in the workspace: v44's loop ticket and published count.
   static constexpr int kCountersPerBlock = kDesignatedTail ? 2 : 1;
   static constexpr int kBlockN = kWarps * kTilesPerWarp * kTileN;
@@ -493,7 +501,15 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
     }
   }
   if constexpr (MmaLeanFeatures<kVersion>::kNoTail) return;  // probe 3: the partials stay in the workspace
-  if constexpr (MmaLeanFeatures<kVersion>::kSumKernel) return;  // v48: splitk_sum_kernel adds them
+  if constexpr (MmaLeanFeatures<kVersion>::kSumKernel) {  // v48, v49, v52: splitk_sum_kernel adds them
+    if constexpr (MmaLeanFeatures<kVersion>::kPolledSum) {
+      if (splits > 1) {
+        __syncthreads();  // every thread's partial stores before thread 0's release (cumulative)
+        if (threadIdx.x == 0) lab::red_add_release_gpu(&tickets[blockIdx.x]);
+      }
+    }
+    return;
+  }
   if constexpr (MmaLeanFeatures<kVersion>::kDesignatedTail) {
     if (splits > 1) {
       designated_finish(partials, tickets, y, M, N, col0, kBlockN, splits, loop_ticket);
@@ -615,10 +631,11 @@ Step prepare_mma_lean(const Problem& p, const char* name, std::shared_ptr<lab::D
           if constexpr (MmaLeanFeatures<kVersion>::kOneTripSum) {
             static_assert(16 * kBlockN / 4 <= 512, "a thread per quad of a 16-row tile");
             const int quads = q.M * kBlockN / 4;  // one per thread: 32 M
-            launch_splitk_sum_kernel<T, 512>(ws.partials(), y, q.M, q.N, kBlockN, splits, col_blocks,
-                                             quads <= 256 ? 256 : 512, s);
+            launch_splitk_sum_kernel<T, 512, MmaLeanFeatures<kVersion>::kPolledSum>(
+                ws.partials(), ws.tickets(), y, q.M, q.N, kBlockN, splits, col_blocks, quads <= 256 ? 256 : 512, s);
           } else {
-            launch_splitk_sum_kernel<T, 256>(ws.partials(), y, q.M, q.N, kBlockN, splits, col_blocks, 256, s);
+            launch_splitk_sum_kernel<T, 256>(ws.partials(), ws.tickets(), y, q.M, q.N, kBlockN, splits, col_blocks, 256,
+                                             s);
           }
         }
       }

@@ -601,13 +601,13 @@ TEST_CASE("v51 is v50 but at M = 4, where it is v47") {
   for (const PickPair& d : pick_differences("v51", "v47")) CHECK(d.M != 4);
 }
 
-TEST_CASE("v20 ... v22, v24, v25, v28, v29, v37, v39, v44-v46, v48, v49 under the lab's --splits: every split count is correct, and past G they refuse") {
+TEST_CASE("v20 ... v22, v24, v25, v28, v29, v37, v39, v44-v46, v48, v49, v52 under the lab's --splits: every split count is correct, and past G they refuse") {
   StreamHolder st;
   const int N = 200, K = 1152;  // 9 groups: splits 1, 2, 4 (gps 5, 5, 3) and 9 all cut K differently
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 97, st.s);
-  for (const char* name : {"v20", "v21", "v22", "v24", "v25", "v28", "v29", "v37", "v39", "v44", "v45", "v46", "v48", "v49"}) {
+  for (const char* name : {"v20", "v21", "v22", "v24", "v25", "v28", "v29", "v37", "v39", "v44", "v45", "v46", "v48", "v49", "v52"}) {
     for (int splits : {1, 2, 4, 9})
       for (int M : {1, 3, 16}) {
         Problem p = problem_for(d, M, WFormat::int4_sym);
@@ -668,13 +668,13 @@ TEST_CASE("v26 stages x differently from v19, v32 has a deeper ring, but both ad
   }
 }
 
-TEST_CASE("a target shape at full size: v3 ... v39, v43, v46 ... v49 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3 ... v39, v43, v46 ... v49, v52 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34", "v35", "v36", "v37", "v38", "v39", "v43", "v46", "v47", "v48", "v49"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34", "v35", "v36", "v37", "v38", "v39", "v43", "v46", "v47", "v48", "v49", "v52"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
@@ -843,7 +843,7 @@ TEST_CASE("v44, v45 are v37 with a designated finisher: bitwise v37's output at 
   }
 }
 
-TEST_CASE("v48, v49 are v46 with the split-K sum in a second kernel (PDL; v49 in one pass): bitwise v46's output at every M, both formats, at the plan's split, 4 splits and one per group, on every relaunch") {
+TEST_CASE("v48, v49, v52 are v46 with the split-K sum in a second kernel (PDL; v49 in one pass; v52 polling per column block): bitwise v46's output at every M, both formats, at the plan's split, 4 splits and one per group, on every relaunch") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
@@ -852,7 +852,12 @@ TEST_CASE("v48, v49 are v46 with the split-K sum in a second kernel (PDL; v49 in
   // without the stream order) writes NaN into y on the first launch and run_and_check fails. The
   // relaunches (check_bitwise_repeatable) then see the same bits 20 times. splits = G gives every
   // group its own block: up to 112 blocks' partials per column block. M = 9, 12 and 16 are where
-  // v49's sum kernel has 512 threads, some of them past the tile at M = 9 and 12.
+  // v49's sum kernel has 512 threads, some of them past the tile at M = 9 and 12. v52: a sum block
+  // that polled the wrong counter, or stopped polling too early, reads NaN partials on the first
+  // launch of each prepare. What this test cannot catch: a v52 counter left at `splits` after a
+  // launch (the next sum would start at once, but over the last launch's identical partials).
+  // Topic 02's v25 test covers the same publish-and-poll protocol with the partials poisoned
+  // before every relaunch and the counters read back; this workspace is private to the Step.
   for (HostCase hc : {HostCase{257, 384}, HostCase{1000, 4224}, HostCase{1001, 4224}, HostCase{512, 14336}})
     for (lab::DType t : {lab::DType::bf16, lab::DType::f16}) {
       DeviceData d(hc.N, hc.K, t, sets, 148, st.s);
@@ -866,7 +871,7 @@ TEST_CASE("v48, v49 are v46 with the split-K sum in a second kernel (PDL; v49 in
             REQUIRE(run_and_check(Registry::instance().find("v46")->prepare(p), d, f, M, d.gpu_reference(f, st.s), st.s).pass);
             std::vector<unsigned char> out46(bytes), out(bytes);
             LABS_CHECK(cudaMemcpy(out46.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
-            for (const char* id : {"v48", "v49"}) {
+            for (const char* id : {"v48", "v49", "v52"}) {
               INFO(id);
               const Step step = Registry::instance().find(id)->prepare(p);
               REQUIRE(run_and_check(step, d, f, M, d.gpu_reference(f, st.s), st.s).pass);
