@@ -36,8 +36,9 @@
 /// plainly) is 0.3-2.9 us slower than v24: that much of a second launch PDL hides. Nsight Compute
 /// (each kernel alone, L2 flushed, at 84afd7b): the streaming kernel without its tail is 1.9-4.5 us
 /// shorter than v13 ((8, 4096) 34.85 vs 39.30), and the combine kernel takes 3.3-4.8 us on its own.
-/// The prediction's range was right at some shapes and too hopeful at others: the release after
-/// the grid's end costs about what the ticket did.
+/// The prediction's range was right at some shapes and too hopeful at others. By our reading (not
+/// timed directly) the release after the grid's end costs about what the ticket did; v25 tries
+/// a combine that watches its own pair instead.
 ///
 /// **Run.** `build/cuda/topics/02-decode-attention/lab-02-decode-attention --variant v13,v24 --layout contiguous --dtype bf16`
 #include "kernels/mma_stream.cuh"

@@ -40,7 +40,7 @@ Version dispatching_version(const char* id, const char* idea, Order order) {
   v.info.min_cc = 80;
   v.info.cuda_only = true;
   v.formats = {WFormat::int4_sym, WFormat::int4_asym};
-  v.kernel_regex = "w4_lean|w4_mma";
+  v.kernel_regex = "w4_lean|w4_mma|splitk_sum_kernel";  // v50, v51: v49's second kernel
   const std::string name = id;
   v.prepare = [name, order](const Problem& p) {
     if (p.splits > 0) throw std::invalid_argument(name + " plans nothing itself: run --splits on the versions that take it");

@@ -22,8 +22,9 @@
 /// At and below M = 8, v48's time (the same launch).
 ///
 /// MEASURED (H200, cold; GPU call at e9673af, run 20261203T175027Z-8fe6, v46 and v48 in the same
-/// run; README section 4): above M = 8 faster than v48 at 25 of 27 points, by up to 2.4 us (8b-gate M
-/// = 16 20.61 against 22.29), as predicted. Against v46 above M = 8: -1.0 to +1.1 us on the 8b layers,
+/// run; README section 4): above M = 8 faster than v48 at 25 of 27 points, by up to 2.4 us (70b-gateup
+/// M = 9 109.68 against 112.10; 8b-gate M = 16 20.61 against 22.29): that half of the prediction
+/// held. "Level with v46" did not hold on 70b-gateup. Against v46 above M = 8: -1.0 to +1.1 us on the 8b layers,
 /// 70b-down and 70b-o; +0.2 to +1.7 on 70b-qkv and +2.5 to +4.3 on 70b-gateup (M = 16 115.01 against
 /// 110.69). So it is no win above M = 8. At M <= 8 it is v48's launch, and there v50 and v51 run it.
 ///

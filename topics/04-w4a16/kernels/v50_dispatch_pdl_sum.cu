@@ -8,7 +8,8 @@
 /// Where the rule was read: one GPU call at 84afd7b (run 20261203T174325Z-29a8, bf16, v47 and v48
 /// at M = 2-8 on the nine layers; v49 is v48 below M = 9, the same launches). v48 minus v47:
 ///   M = 2: slower on all nine (+1.6 to +26 us): v47's CUDA-core v35 and stream-K v15 stay.
-///   M = 3-8 on the seven layers that are not gate+up: 27 of 42 points faster, by up to 7.8 us;
+///   M = 3-8 on the seven layers that are not gate+up: 24 of 42 points faster (first written as
+///     27, a miscount corrected after review), 12 with the p10-p90 bands apart, by up to 7.8 us;
 ///     the largest gains where v47 runs v25 with v22's plan at M = 5-7 on 70b-down (62.02 /
 ///     59.23 / 61.26 us against 54.24 / 55.54 / 56.51: that plan caps x at 28 KB per block and
 ///     leaves 11 uneven splits of 22 groups at M = 5) and at M = 3 on 8b-gate (21.36 against
@@ -27,9 +28,9 @@
 ///
 /// MEASURED (H200, cold; GPU call at e9673af, run 20261203T175034Z-66ee, v47 and cuBLAS in the
 /// same run; README section 4, "v50, v51"): as predicted where the gains were large, 70b-down M = 5 /
-/// 6 / 7 -6.66 / -3.89 / -5.24 us and 8b-gate M = 3 -2.16. Of the 42 changed points v50 was faster at
-/// 26. With the p10-p90 bands apart, faster at 7 and slower at 2, both at M = 4 (70b-o +1.58, 8b-gate
-/// +1.06: v5 there). Again slower at 70b-o M = 4 (+1.46) in the next call (1838aa0). v51 keeps v47's
+/// 6 / 7 -6.66 / -3.89 / -5.25 us and 8b-gate M = 3 -2.16. Of the 40 points where it picks otherwise
+/// than v47, v50 was faster at 25 and slower at 15. With the p10-p90 bands apart, faster at 7 and
+/// slower at 2, both at M = 4 (70b-o +1.58, 8b-gate +1.06: v5 there). Again slower at 70b-o M = 4 (+1.46) in the next call (1838aa0). v51 keeps v47's
 /// picks at M = 4.
 ///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v47,v50,cublas --dtype bf16 --wfmt int4-sym --m 1,2,3,4,5,6,7,8,9,12,16

@@ -25,6 +25,13 @@
 /// 0-0.5 us under v49. The risk: 112-448 threads spinning on acquire loads compete with the last
 /// wave's weight loads for L2 bandwidth.
 ///
+/// MEASURED (H200, cold; GPU call at 5821298, run 20261203T180601Z-7f5c, v46 and v49 in the same
+/// run; README section 4, "v52"): level with v46 above M = 8, not under it. It was faster at 6 of 27
+/// points and slower at 20, from -1.42 to +1.34 us (bands apart at 2). On 8b-gate / 8b-down M = 16:
+/// 20.96 / 22.53 against 20.96 / 22.26. Against v49 it wins back 70b-gateup (M = 16 111.52 against
+/// 115.30; v46 111.41). At M = 1 and 8 it was faster than v46 at 12 of 18 points. The prediction
+/// for the targets was wrong. Topic 02's v25, the same design, also lost to its in-kernel ticket.
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v46,v49,v52 --dtype bf16 --wfmt int4-sym --m 1,8,9,12,16
 #include <stdexcept>
 

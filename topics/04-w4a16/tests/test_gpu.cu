@@ -85,10 +85,11 @@ struct PickPair {
 };
 
 /// The points where dispatcher `mine` picks another version than `base`, over the nine Llama
-/// layers, both INT4 formats and M in 1, 2, 3, 4, 5, 8, 9, 16 (144 points).
+/// layers, both INT4 formats and M in 1-9 and 16 (180 points; M = 6 and 7 since v50, whose rule
+/// changes at M = 3-8).
 std::vector<PickPair> pick_differences(const char* mine, const char* base) {
   std::vector<PickPair> out;
-  for (int M : {1, 2, 3, 4, 5, 8, 9, 16})
+  for (int M : {1, 2, 3, 4, 5, 6, 7, 8, 9, 16})
     for (const auto& nk : {std::pair{6144, 4096}, std::pair{4096, 4096}, std::pair{28672, 4096}, std::pair{14336, 4096},
                            std::pair{4096, 14336}, std::pair{10240, 8192}, std::pair{8192, 8192}, std::pair{57344, 8192},
                            std::pair{8192, 28672}})
@@ -583,7 +584,7 @@ TEST_CASE("v50 is v47 with v49 at M = 3-8, int4-sym, but on gate+up and on the l
     CHECK((d.K < 28672 || d.M > 4));          // 70b-down keeps v25 at M = 3, 4
     CHECK(d.base != "v15");
   }
-  CHECK(differ.size() == 26);  // M = 3, 4: six layers; M = 5, 8: seven
+  CHECK(differ.size() == 40);  // M = 3, 4: six layers; M = 5, 6, 7, 8: seven
   // The paths v50 adds, at full size against the GPU reference: 8b-gate M = 3 and 70b-down M = 5.
   check_dispatch_path("v50", 14336, 4096, 3, 50, "v49");
   check_dispatch_path("v50", 8192, 28672, 5, 51, "v49");
@@ -598,7 +599,9 @@ TEST_CASE("v51 is v50 but at M = 4, where it is v47") {
     CHECK(d.base == "v49");
   }
   CHECK(from50.size() == 6);  // M = 4: the six layers where v50 runs v49
-  for (const PickPair& d : pick_differences("v51", "v47")) CHECK(d.M != 4);
+  const std::vector<PickPair> from47 = pick_differences("v51", "v47");
+  for (const PickPair& d : from47) CHECK(d.M != 4);
+  CHECK(from47.size() == 34);  // M = 3: six layers; M = 5, 6, 7, 8: seven
 }
 
 TEST_CASE("v20 ... v22, v24, v25, v28, v29, v37, v39, v44-v46, v48, v49, v52 under the lab's --splits: every split count is correct, and past G they refuse") {
