@@ -30,9 +30,9 @@
 ///
 /// **MEASURED** (H200, cold; GPU call at 5821298, runs 20261203T180557Z-015d (bf16, v13 and v24
 /// beside it) and …180600Z-27c9 (fp16); README section 2, "v24 -> v25"): 0.0-1.1 us *slower* than
-/// v13 in bf16 ((8, 4096) 37.22 vs 36.96, (1, 32768) 38.67 vs 37.60, (8, 512) 11.26 vs 11.23),
-/// +0.55 to +1.31 in fp16; one split level. It beats v24 at the 4-split shapes ((8, 4096) 37.22 vs
-/// 38.05), so watching the pair saves the wait for the whole grid. It does not beat v13's ticket:
+/// v13 at the split shapes in bf16 ((8, 4096) 37.22 vs 36.96, (1, 32768) 38.67 vs 37.60, (8, 512) 11.26 vs 11.23),
+/// +0.55 to +1.31 in fp16; one split level. It is ahead of v24 at (8, 512), (8, 4096) and (1, 4096)
+/// ((8, 4096) 37.22 vs 38.05) and behind at (1, 512) and (1, 32768). It does not beat v13's ticket:
 /// the prediction was wrong. By our reading (not timed), one release seen by one acquire through
 /// L2 costs about what the acq_rel ticket did.
 ///
