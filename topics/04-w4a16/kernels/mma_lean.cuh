@@ -253,7 +253,9 @@ __global__ void __launch_bounds__(MmaLeanFeatures<kVersion>::kThreads, kAsym ? 1
   T* xs = reinterpret_cast<T*>(smem_raw);
   // v48: the sum kernel may be scheduled once every block of this grid has started; it waits
   // inside (griddepcontrol.wait) for this grid's end.
-  if constexpr (MmaLeanFeatures<kVersion>::kSumKernel) lab::pdl_allow_dependents();
+  if constexpr (MmaLeanFeatures<kVersion>::kSumKernel) {
+    lab::pdl_allow_dependents();
+  }
 
   const int G = K / kTileK;
   const int g_begin = blockIdx.y * gps;
