@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -797,21 +798,16 @@ TEST_CASE("v39 is v37 with the weights through a shared-memory ring: bitwise v37
   }
 }
 
-TEST_CASE("v44, v45 are v37 with a designated finisher: bitwise v37's output at every M, both formats, at the plan's split, 4 splits and one per group, on every relaunch") {
-  StreamHolder st;
+/// The sweep of the split-tail variants' tests (v44/v45 against v37, v48/v49/v52 against v46): on
+/// four shapes (odd N, a short K, 8b-down's K), both dtypes and INT4 formats, M = 1, 5, 8, 9, 12,
+/// 16 and three splits (the plan's, 4, one per group), each of `ids` passes the GPU reference,
+/// gives `base`'s output bit for bit, and at M = 1 and 16 the same bits over 20 relaunches.
+void check_bitwise_like(const char* base, std::initializer_list<const char*> ids, std::uint64_t seed, cudaStream_t s) {
   DeviceData::Sets sets;
   sets.int4 = 1;
-  // The shapes of v39's test; splits = G gives every group its own block (112 on 8b-down's K),
-  // so up to 112 blocks race for one column block's tickets. The 20 relaunches of
-  // check_bitwise_repeatable fail if the finisher leaves its ticket behind (no block holds the
-  // last one next time: the poison stays in y). What they cannot catch, because every launch here
-  // computes the same partials into the same workspace: a published count not reset, or a
-  // finisher that reads before the others publish (it would read the last launch's identical
-  // partials). Topic 02's v22/v23 test covers the same protocol (the same gpu_sync.cuh helpers)
-  // with poisoned partials and the counters read back; this workspace is private to the Step.
   for (HostCase hc : {HostCase{257, 384}, HostCase{1000, 4224}, HostCase{1001, 4224}, HostCase{512, 14336}})
     for (lab::DType t : {lab::DType::bf16, lab::DType::f16}) {
-      DeviceData d(hc.N, hc.K, t, sets, 144, st.s);
+      DeviceData d(hc.N, hc.K, t, sets, seed, s);
       for (WFormat f : {WFormat::int4_sym, WFormat::int4_asym})
         for (int M : {1, 5, 8, 9, 12, 16})
           for (int splits : {0, std::min(4, hc.K / kGroup), hc.K / kGroup}) {
@@ -819,19 +815,34 @@ TEST_CASE("v44, v45 are v37 with a designated finisher: bitwise v37's output at 
             Problem p = problem_for(d, M, f);
             p.splits = splits;
             INFO("N=", hc.N, " K=", hc.K, " ", lab::dtype_name(t), " ", wfmt_name(f), " M=", M, " splits=", splits);
-            REQUIRE(run_and_check(Registry::instance().find("v37")->prepare(p), d, f, M, d.gpu_reference(f, st.s), st.s).pass);
-            std::vector<unsigned char> out37(bytes), out(bytes);
-            LABS_CHECK(cudaMemcpy(out37.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
-            for (const char* id : {"v44", "v45"}) {
+            REQUIRE(run_and_check(Registry::instance().find(base)->prepare(p), d, f, M, d.gpu_reference(f, s), s).pass);
+            std::vector<unsigned char> want(bytes), out(bytes);
+            LABS_CHECK(cudaMemcpy(want.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
+            for (const char* id : ids) {
               INFO(id);
               const Step step = Registry::instance().find(id)->prepare(p);
-              REQUIRE(run_and_check(step, d, f, M, d.gpu_reference(f, st.s), st.s).pass);
+              REQUIRE(run_and_check(step, d, f, M, d.gpu_reference(f, s), s).pass);
               LABS_CHECK(cudaMemcpy(out.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
-              CHECK(std::memcmp(out37.data(), out.data(), bytes) == 0);
-              if (M == 1 || M == 16) check_bitwise_repeatable(step, d, f, M, st.s);
+              CHECK(std::memcmp(want.data(), out.data(), bytes) == 0);
+              if (M == 1 || M == 16) check_bitwise_repeatable(step, d, f, M, s);
             }
           }
     }
+}
+
+TEST_CASE("v44, v45 are v37 with a designated finisher: bitwise v37's output at every M, both formats, at the plan's split, 4 splits and one per group, on every relaunch") {
+  StreamHolder st;
+  DeviceData::Sets sets;
+  sets.int4 = 1;
+  // check_bitwise_like: the shapes of v39's test; splits = G gives every group its own block
+  // (112 on 8b-down's K), so up to 112 blocks race for one column block's tickets. The 20 relaunches of
+  // check_bitwise_repeatable fail if the finisher leaves its ticket behind (no block holds the
+  // last one next time: the poison stays in y). What they cannot catch, because every launch here
+  // computes the same partials into the same workspace: a published count not reset, or a
+  // finisher that reads before the others publish (it would read the last launch's identical
+  // partials). Topic 02's v22/v23 test covers the same protocol (the same gpu_sync.cuh helpers)
+  // with poisoned partials and the counters read back; this workspace is private to the Step.
+  check_bitwise_like("v37", {"v44", "v45"}, 144, st.s);
   // The two target layers at full size, M = 1, 9 and 16, against the GPU reference.
   for (const auto& nk : {std::pair{14336, 4096}, std::pair{4096, 14336}}) {
     DeviceData d(nk.first, nk.second, lab::DType::bf16, sets, 44, st.s);
@@ -848,8 +859,6 @@ TEST_CASE("v44, v45 are v37 with a designated finisher: bitwise v37's output at 
 
 TEST_CASE("v48, v49, v52 are v46 with the split-K sum in a second kernel (PDL; v49 in one pass; v52 polling per column block): bitwise v46's output at every M, both formats, at the plan's split, 4 splits and one per group, on every relaunch") {
   StreamHolder st;
-  DeviceData::Sets sets;
-  sets.int4 = 1;
   // Every prepare allocates a workspace whose partials are NaN (SplitKWorkspace), so a sum kernel
   // that ran before the main grid's stores were visible (no griddepcontrol.wait, or a launch
   // without the stream order) writes NaN into y on the first launch and run_and_check fails. The
@@ -861,29 +870,7 @@ TEST_CASE("v48, v49, v52 are v46 with the split-K sum in a second kernel (PDL; v
   // launch (the next sum would start at once, but over the last launch's identical partials).
   // Topic 02's v25 test covers the same publish-and-poll protocol with the partials poisoned
   // before every relaunch and the counters read back; this workspace is private to the Step.
-  for (HostCase hc : {HostCase{257, 384}, HostCase{1000, 4224}, HostCase{1001, 4224}, HostCase{512, 14336}})
-    for (lab::DType t : {lab::DType::bf16, lab::DType::f16}) {
-      DeviceData d(hc.N, hc.K, t, sets, 148, st.s);
-      for (WFormat f : {WFormat::int4_sym, WFormat::int4_asym})
-        for (int M : {1, 5, 8, 9, 12, 16})
-          for (int splits : {0, std::min(4, hc.K / kGroup), hc.K / kGroup}) {
-            const std::size_t bytes = static_cast<std::size_t>(M) * d.N() * lab::dtype_bytes(t);
-            Problem p = problem_for(d, M, f);
-            p.splits = splits;
-            INFO("N=", hc.N, " K=", hc.K, " ", lab::dtype_name(t), " ", wfmt_name(f), " M=", M, " splits=", splits);
-            REQUIRE(run_and_check(Registry::instance().find("v46")->prepare(p), d, f, M, d.gpu_reference(f, st.s), st.s).pass);
-            std::vector<unsigned char> out46(bytes), out(bytes);
-            LABS_CHECK(cudaMemcpy(out46.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
-            for (const char* id : {"v48", "v49", "v52"}) {
-              INFO(id);
-              const Step step = Registry::instance().find(id)->prepare(p);
-              REQUIRE(run_and_check(step, d, f, M, d.gpu_reference(f, st.s), st.s).pass);
-              LABS_CHECK(cudaMemcpy(out.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
-              CHECK(std::memcmp(out46.data(), out.data(), bytes) == 0);
-              if (M == 1 || M == 16) check_bitwise_repeatable(step, d, f, M, st.s);
-            }
-          }
-    }
+  check_bitwise_like("v46", {"v48", "v49", "v52"}, 148, st.s);
 }
 
 TEST_CASE("v40, v41, v42 are v37 with persistent blocks: bitwise v37's output at M = 9..16, with one to several units per block") {
