@@ -5,7 +5,8 @@
 /// a small second kernel without paying a full launch gap.
 ///
 /// The contract (CUDA programming guide, "Programmatic Dependent Launch"):
-///   - the *secondary* kernel is launched with the attribute `pdl_launch_attribute()`;
+///   - the *secondary* kernel is launched with the attribute `pdl_launch_attribute()`
+///     (`launch_with_pdl()` builds that launch);
 ///   - each *primary* block may call `pdl_allow_dependents()`; once every primary block has
 ///     called it or exited, the secondary grid may be scheduled onto the free slots;
 ///   - a secondary thread that calls `pdl_wait_for_primary()` resumes only after the whole
@@ -17,6 +18,9 @@
 
 #if defined(LABS_BACKEND_CUDA)
 #include <cuda_runtime.h>
+
+#include <cstddef>
+#include <utility>
 
 namespace lab {
 
@@ -40,6 +44,26 @@ inline cudaLaunchAttribute pdl_launch_attribute() {
   a.id = cudaLaunchAttributeProgrammaticStreamSerialization;
   a.val.programmaticStreamSerializationAllowed = 1;
   return a;
+}
+
+/// Launches `kernel` in `stream`, with pdl_launch_attribute() when `pdl` is true and as an
+/// ordinary stream-ordered launch when it is false. Why: every secondary kernel (topic 02's
+/// combine_kernel, topic 04's splitk_sum_kernel) needs the same cudaLaunchConfig_t around
+/// cudaLaunchKernelEx, since the `<<<>>>` syntax cannot carry the attribute; the flag lets a
+/// no-PDL probe (probe-v24-no-pdl) take the same path, so the attribute is all that differs.
+/// Returns cudaLaunchKernelEx's status for the caller's LABS_CHECK.
+template <class... Params, class... Args>
+cudaError_t launch_with_pdl(void (*kernel)(Params...), dim3 grid, dim3 block, std::size_t smem, cudaStream_t stream,
+                            bool pdl, Args&&... args) {
+  cudaLaunchConfig_t cfg{};
+  cfg.gridDim = grid;
+  cfg.blockDim = block;
+  cfg.dynamicSmemBytes = smem;
+  cfg.stream = stream;
+  cudaLaunchAttribute attr = pdl_launch_attribute();
+  cfg.attrs = pdl ? &attr : nullptr;
+  cfg.numAttrs = pdl ? 1 : 0;
+  return cudaLaunchKernelEx(&cfg, kernel, std::forward<Args>(args)...);
 }
 
 }  // namespace lab

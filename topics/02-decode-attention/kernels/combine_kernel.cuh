@@ -48,14 +48,8 @@ __global__ void __launch_bounds__(kThreads) combine_kernel(T* __restrict__ out, 
 /// (probe-v24-no-pdl) it is an ordinary launch that starts after the end: the gap PDL hides.
 template <class T, bool kPolled = false>
 void launch_combine_kernel(T* out, int B, int Hq, int Hkv, const SplitArgs& sp, bool pdl, cudaStream_t stream) {
-  cudaLaunchConfig_t cfg{};
-  cfg.gridDim = dim3(static_cast<unsigned>(Hkv), static_cast<unsigned>(B));
-  cfg.blockDim = dim3(kThreads);
-  cfg.stream = stream;
-  cudaLaunchAttribute attr = lab::pdl_launch_attribute();
-  cfg.attrs = pdl ? &attr : nullptr;
-  cfg.numAttrs = pdl ? 1 : 0;
-  LABS_CHECK(cudaLaunchKernelEx(&cfg, combine_kernel<T, kPolled>, out, Hq, sp));
+  const dim3 grid(static_cast<unsigned>(Hkv), static_cast<unsigned>(B));
+  LABS_CHECK(lab::launch_with_pdl(combine_kernel<T, kPolled>, grid, dim3(kThreads), 0, stream, pdl, out, Hq, sp));
   LABS_CHECK_LAUNCH();
 }
 

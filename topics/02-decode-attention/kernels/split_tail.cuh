@@ -8,6 +8,7 @@
 #pragma once
 
 #include "kernels/split_combine.cuh"
+#include "labs/gpu_sync.cuh"
 
 #if LABS_GPU && defined(LABS_BACKEND_CUDA)
 #include <cooperative_groups.h>
@@ -15,12 +16,8 @@
 namespace decode02 {
 
 /// v9's ticket: one `atom.add.acq_rel.gpu` (returns the old count) where v7 brackets a
-/// relaxed atomicAdd with two sequentially consistent `__threadfence()`.
-__device__ __forceinline__ unsigned ticket_add_acq_rel(unsigned* counter) {
-  unsigned old;
-  asm volatile("atom.add.acq_rel.gpu.global.u32 %0, [%1], 1;\n" : "=r"(old) : "l"(counter) : "memory");
-  return old;
-}
+/// relaxed atomicAdd with two sequentially consistent `__threadfence()`. Shared with topic 04.
+using lab::ticket_add_acq_rel;
 
 /// v12's combine: the (m, l) pair and the 4 accumulators of this many splits are loaded before
 /// any is used (8 x (2 + 4) floats in registers), so a combine of up to 8 splits is one L2 round

@@ -540,6 +540,8 @@ TEST_CASE("v22, v23 (the block holding the last loop ticket combines), v24, prob
       auto output = [&] { return output_bits(fx, st.s); };
       const DecodeVersion* vd = DecodeRegistry::instance().find(id);
       REQUIRE(vd != nullptr);
+      // v24 and its probe take no ticket and publish no count, so only v22, v23, v25 write counters to read back.
+      const bool counts = std::string(id) != "v24" && std::string(id) != "probe-v24-no-pdl";
       for (int forced : {0, 1, 2, 3, 4, 5, 9, 33}) {
         DeviceProblem p = fx.problem(Layout::contiguous);
         p.shape.splits = forced;
@@ -563,7 +565,7 @@ TEST_CASE("v22, v23 (the block holding the last loop ticket combines), v24, prob
           const lab::CheckResult c = fx.check_output();
           CHECK_MESSAGE(c.pass, c.summary());
           CHECK(output() == want);
-          if (split) {  // the ticket and the published count of every pair
+          if (split && counts) {  // the ticket and the published count of every pair
             std::vector<unsigned> counters(ws->counters.bytes() / sizeof(unsigned), 1u);
             LABS_CHECK(cudaStreamSynchronize(st.s));
             ws->counters.download(counters.data(), ws->counters.bytes());

@@ -126,7 +126,84 @@ __device__ __forceinline__ void stage_x_after(const T* __restrict__ x, std::uint
   }
 }
 
-template <class T, bool kVecScales, int kWarps, bool kXFirst = false>
+/// v53's x staging, in two halves around the ring fill. x_copy_issue sends every 16-byte chunk of
+/// x[M][K] to shared memory with cp.async, as one commit group, before the weights' copies: no
+/// registers are held across the fill and no chunk queues behind a weight copy, whatever M and
+/// K (v35 sends at most kXBatch chunks per thread first; at M = 2 on 8b-gate half of x waited).
+/// Each chunk lands in its own 16 bytes of the staged layout's group segment, unpermuted.
+template <int kBlockThreads, class T>
+__device__ __forceinline__ void x_copy_issue(const T* __restrict__ x, std::uint32_t* xs, int M, int K) {
+  const int chunks = K / 8, total = M * chunks, row_words = x_row_words(K / kTileK);
+  int m = static_cast<int>(threadIdx.x) / chunks, c = static_cast<int>(threadIdx.x) % chunks;
+  for (int i = threadIdx.x; i < total; i += kBlockThreads) {
+    stream_k::cp_async(xs + m * row_words + c * 4, x + static_cast<std::size_t>(i) * 8, 16, true);
+    c += kBlockThreads;
+    while (c >= chunks) {
+      c -= chunks;
+      ++m;
+    }
+  }
+  stream_k::cp_async_commit();
+}
+
+/// The second half, once the thread's copy group has landed (cp.async.wait_group): every thread
+/// reads back the chunks it copied itself, so no block barrier is needed. In the staged layout
+/// (stage_x) the four chunks 4q .. 4q + 3 of a group share 16 words, word w of chunk 4q + r at
+/// 16 q + 4 w + r: a 4 x 4 transpose of words. The four chunks belong to the four lanes of a quad,
+/// so two xor-shuffle rounds (1, then 2) transpose them, and lane r stores its column where its
+/// own chunk was. The group sums are stage_x_after's: the same chunk per thread, the same 8
+/// additions and the same 16-lane shuffle, so the staged x and the sums are bitwise v35's.
+template <int kBlockThreads, class T, class Sink>
+__device__ __forceinline__ void x_copy_relayout(std::uint32_t* xs, int M, int K, Sink sink) {
+  static_assert(kBlockThreads % 16 == 0, "a thread's chunk keeps its place in the group only if 16 | kBlockThreads");
+  const int chunks = K / 8, total = M * chunks, row_words = x_row_words(K / kTileK);
+  const int t = static_cast<int>(threadIdx.x);
+  const bool first_of_group = t % 16 == 0;
+  const bool odd = (t & 1) != 0, upper = (t & 2) != 0;  // the lane's place in its quad
+  int m = t / chunks, c = t % chunks;
+  for (int base = 0; base < total; base += kBlockThreads) {  // the same trip count for every thread
+    const bool live = base + t < total;                       // 16-lane groups are all live or all dead
+    std::uint32_t* p = xs + m * row_words + c * 4;
+    const uint4 v = live ? *reinterpret_cast<const uint4*>(p) : make_uint4(0, 0, 0, 0);
+    std::uint32_t w[4] = {v.x, v.y, v.z, v.w};
+    float sum = 0.f;
+#pragma unroll
+    for (int q = 0; q < 4; ++q) sum += lo_to_f32(w[q], T{}) + hi_to_f32(w[q], T{});
+#pragma unroll
+    for (int o = 8; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);  // 16 chunks = 16 lanes
+    // Round 1 (xor 1) transposes each 2 x 2 block of the quad's 4 x 4 words; round 2 (xor 2)
+    // swaps the off-diagonal blocks. A lane sends the two words it is about to replace.
+    std::uint32_t r0 = __shfl_xor_sync(0xffffffffu, odd ? w[0] : w[1], 1);
+    std::uint32_t r1 = __shfl_xor_sync(0xffffffffu, odd ? w[2] : w[3], 1);
+    if (odd) {
+      w[0] = r0;
+      w[2] = r1;
+    } else {
+      w[1] = r0;
+      w[3] = r1;
+    }
+    r0 = __shfl_xor_sync(0xffffffffu, upper ? w[0] : w[2], 2);
+    r1 = __shfl_xor_sync(0xffffffffu, upper ? w[1] : w[3], 2);
+    if (upper) {
+      w[0] = r0;
+      w[1] = r1;
+    } else {
+      w[2] = r0;
+      w[3] = r1;
+    }
+    if (live) {
+      *reinterpret_cast<uint4*>(p) = make_uint4(w[0], w[1], w[2], w[3]);
+      if (first_of_group) sink(m, c >> 4, sum);
+    }
+    c += kBlockThreads;
+    while (c >= chunks) {
+      c -= chunks;
+      ++m;
+    }
+  }
+}
+
+template <class T, bool kVecScales, int kWarps, bool kXFirst = false, bool kXCopy = false>
 __global__ void __launch_bounds__(kWarps * kWarp, 32 / kWarps)
     w4_owned(const T* __restrict__ x, T* __restrict__ y, const std::uint8_t* __restrict__ tiled,
              const T* __restrict__ scales, int M, int N, int K) {
@@ -157,7 +234,12 @@ __global__ void __launch_bounds__(kWarps * kWarp, 32 / kWarps)
   const int sbytes = min(max(N - col0, 0), kTileN) * 2;
   const T* ssrc = scales + static_cast<std::size_t>(g0) * N + col0;
   XFirstBatch first;  // v35: x's first batch of loads, issued before the weights
-  if constexpr (kXFirst) first = x_first_loads<kThreads>(x, M, K);
+  if constexpr (kXFirst) {
+    first = x_first_loads<kThreads>(x, M, K);
+  }
+  if constexpr (kXCopy) {  // v53: all of x, copied to shared memory before the weights
+    x_copy_issue<kThreads>(x, xs, M, K);
+  }
   auto issue = [&](int slot) {
     std::uint8_t* dst = ring + slot * kLeanSlot + lane * 16;
     cp_async(dst, wsrc, 16, true);
@@ -184,8 +266,14 @@ __global__ void __launch_bounds__(kWarps * kWarp, 32 / kWarps)
     if (m % 2 == 0) e.x = s;
     else e.y = s;
   };
-  if constexpr (kXFirst) stage_x_after<kThreads>(x, xs, M, K, sink, first);
-  else lean::stage_x_hoisted<kThreads>(x, xs, M, K, sink);
+  if constexpr (kXCopy) {
+    cp_async_wait_oldest<kStages + 1>();  // x's group, committed before the ring's kStages, has landed
+    x_copy_relayout<kThreads, T>(xs, M, K, sink);
+  } else if constexpr (kXFirst) {
+    stage_x_after<kThreads>(x, xs, M, K, sink, first);
+  } else {
+    lean::stage_x_hoisted<kThreads>(x, xs, M, K, sink);
+  }
   __syncthreads();
 
   // Compute side: v26's unit, unchanged.
@@ -260,8 +348,9 @@ __global__ void __launch_bounds__(kWarps * kWarp, 32 / kWarps)
 }
 
 /// One block per super-tile, 4 or 8 warps (warps_for_groups); `name` is the version in messages.
-/// kXFirst: v35's staging (x's first loads before the weight copies).
-template <bool kXFirst = false>
+/// kXFirst: v35's staging (x's first loads before the weight copies); kXCopy: v53's (all of x
+/// copied to shared memory before them).
+template <bool kXFirst = false, bool kXCopy = false>
 Step prepare_owned(const Problem& p, const char* name) {
   require_supported(p);
   if (p.wfmt != WFormat::int4_sym) throw std::invalid_argument(std::string(name) + " implements int4-sym only");
@@ -280,7 +369,7 @@ Step prepare_owned(const Problem& p, const char* name) {
   auto build = [&](auto tag_t, auto vec_c, auto warps_c) {
     using T = decltype(tag_t);
     constexpr int kW = decltype(warps_c)::value;
-    auto kernel = w4_owned<T, decltype(vec_c)::value, kW, kXFirst>;
+    auto kernel = w4_owned<T, decltype(vec_c)::value, kW, kXFirst, kXCopy>;
     LABS_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smem));
     const Problem q = p;
     step = [=](const DeviceWeights& w, Stream s) {

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "kernels/device_common.cuh"
+#include "labs/gpu_sync.cuh"
 #include "labs/device_buffer.hpp"
 
 #if LABS_GPU
@@ -44,15 +45,9 @@ __device__ __forceinline__ void splitk_finish(const float* partials, unsigned* t
 }
 
 #if defined(LABS_BACKEND_CUDA)
-/// One atomic increment with release and acquire semantics at GPU scope: the writes ordered
-/// before it (by program order, or by a barrier the caller passed) are visible to whoever
-/// reads the incremented value, and the caller's later reads see what the earlier arrivals
-/// released. Replaces `__threadfence(); atomicAdd(); __threadfence()` (two MEMBAR.SC.GPU).
-__device__ __forceinline__ unsigned ticket_add_acq_rel(unsigned* ticket) {
-  unsigned old;
-  asm volatile("atom.add.acq_rel.gpu.global.u32 %0, [%1], 1;\n" : "=r"(old) : "l"(ticket) : "memory");
-  return old;
-}
+/// The acq_rel ticket (common/labs/gpu_sync.cuh, shared with topic 02): replaces
+/// `__threadfence(); atomicAdd(); __threadfence()` (two MEMBAR.SC.GPU).
+using lab::ticket_add_acq_rel;
 
 /// v20's arrive: the same contract as splitk_arrive (every thread calls it after storing its
 /// partials; true in the last block), with one barrier and one acq_rel atomic instead of two

@@ -55,15 +55,9 @@ __global__ void __launch_bounds__(kMaxThreads)
 template <class T, int kMaxThreads, bool kPolled = false>
 void launch_splitk_sum_kernel(const float* partials, unsigned* published, T* y, int M, int N, int width, int splits,
                               int col_blocks, int threads, cudaStream_t stream) {
-  cudaLaunchConfig_t cfg{};
-  cfg.gridDim = dim3(static_cast<unsigned>(col_blocks));
-  cfg.blockDim = dim3(static_cast<unsigned>(threads));
-  cfg.stream = stream;
-  cudaLaunchAttribute pdl = lab::pdl_launch_attribute();
-  cfg.attrs = &pdl;
-  cfg.numAttrs = 1;
-  LABS_CHECK(cudaLaunchKernelEx(&cfg, splitk_sum_kernel<T, kMaxThreads, kPolled>, partials, published, y, M, N, width,
-                                splits));
+  LABS_CHECK(lab::launch_with_pdl(splitk_sum_kernel<T, kMaxThreads, kPolled>, dim3(static_cast<unsigned>(col_blocks)),
+                                  dim3(static_cast<unsigned>(threads)), 0, stream, /*pdl=*/true, partials, published, y,
+                                  M, N, width, splits));
   LABS_CHECK_LAUNCH();
 }
 

@@ -182,7 +182,7 @@ __device__ __forceinline__ void store_tile(T* y, const float (&acc)[4], int tile
 /// lane 0's `atom.add.acq_rel.gpu` by the warp barrier (bar.warp.sync orders memory among its
 /// threads), and the last contributor's loads after it by the same barrier: the pattern
 /// CUTLASS's semaphores use with __syncthreads.
-/// (ticket_add_acq_rel is in splitk.cuh, shared with v20's split-K tail.)
+/// (ticket_add_acq_rel is common/labs/gpu_sync.cuh's, shared with v20's split-K tail and topic 02.)
 
 /// kLeanTail = false (v9 ... v14): the tile's first and last contributors come from two
 /// 64-bit divisions (owner_of, ~100 instructions each), and the last contributor adds the

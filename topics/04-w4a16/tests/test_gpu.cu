@@ -626,13 +626,13 @@ TEST_CASE("v20 ... v22, v24, v25, v28, v29, v37, v39, v44-v46, v48, v49, v52 und
   }
 }
 
-TEST_CASE("v9 ... v19, v26, v31 ... v33, v35 (stream-K and block-owned) are bitwise deterministic when ~50 warps share every n-tile") {
+TEST_CASE("v9 ... v19, v26, v31 ... v33, v35, v53 (stream-K and block-owned) are bitwise deterministic when ~50 warps share every n-tile") {
   StreamHolder st;
   const int N = 512, K = 14336;  // 64 n-tiles x 112 units over a full wave of warps: every tile is shared
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 98, st.s);
-  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26", "v31", "v32", "v33", "v35"})
+  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26", "v31", "v32", "v33", "v35", "v53"})
   for (int M : {1, 5}) {
     const Problem p = problem_for(d, M, WFormat::int4_sym);
     const Step step = Registry::instance().find(name)->prepare(p);
@@ -642,7 +642,7 @@ TEST_CASE("v9 ... v19, v26, v31 ... v33, v35 (stream-K and block-owned) are bitw
     check_bitwise_repeatable(step, d, WFormat::int4_sym, M, st.s);
   }
   // Past their shared-memory budget they refuse the problem instead of launching something wrong.
-  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26", "v31", "v32", "v33", "v35"})
+  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26", "v31", "v32", "v33", "v35", "v53"})
     CHECK_THROWS_AS(Registry::instance().find(name)->prepare(problem_for(d, 16, WFormat::int4_sym)),
                     std::invalid_argument);
 }
@@ -672,13 +672,13 @@ TEST_CASE("v26 stages x differently from v19, v32 has a deeper ring, but both ad
   }
 }
 
-TEST_CASE("a target shape at full size: v3 ... v39, v43, v46 ... v49, v52 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3 ... v39, v43, v46 ... v49, v52, v53 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34", "v35", "v36", "v37", "v38", "v39", "v43", "v46", "v47", "v48", "v49", "v52"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34", "v35", "v36", "v37", "v38", "v39", "v43", "v46", "v47", "v48", "v49", "v52", "v53"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
@@ -720,7 +720,7 @@ TEST_CASE("the M = 1 probes' checksums equal the sum of the bytes they read, and
   CHECK_THROWS_AS(prepare_probe("probe-v99-loads", problem_for(d, 1, WFormat::int4_sym)), std::invalid_argument);
 }
 
-TEST_CASE("v33 is v31 (G <= 64) or v26 (G > 64) without the stream-K bookkeeping, v35 is v33 with x's loads first: bitwise the same output") {
+TEST_CASE("v33 is v31 (G <= 64) or v26 (G > 64) without the stream-K bookkeeping, v35 is v33 with x's loads first, v53 v35 with all of x copied first: bitwise the same output") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
@@ -739,12 +739,14 @@ TEST_CASE("v33 is v31 (G <= 64) or v26 (G > 64) without the stream-K bookkeeping
         } catch (const std::invalid_argument&) {
           CHECK_THROWS_AS(Registry::instance().find("v33")->prepare(p), std::invalid_argument);  // same shared-memory limit
           CHECK_THROWS_AS(Registry::instance().find("v35")->prepare(p), std::invalid_argument);
+          CHECK_THROWS_AS(Registry::instance().find("v53")->prepare(p), std::invalid_argument);
           continue;
         }
         mine = Registry::instance().find("v33")->prepare(p);
-        const Step first = Registry::instance().find("v35")->prepare(p);  // v33 with x's loads first
+        const Step first = Registry::instance().find("v35")->prepare(p);   // v33 with x's loads first
+        const Step copied = Registry::instance().find("v53")->prepare(p);  // v35 with all of x copied first
         const std::size_t bytes = static_cast<std::size_t>(M) * d.N() * lab::dtype_bytes(t);
-        std::vector<unsigned char> a(bytes), b(bytes), e(bytes);
+        std::vector<unsigned char> a(bytes), b(bytes), e(bytes), f(bytes);
         INFO("N=", c.hc.N, " K=", c.hc.K, " M=", M, " ", lab::dtype_name(t), " twin ", c.twin);
         REQUIRE(run_and_check(twin, d, WFormat::int4_sym, M, d.gpu_reference(WFormat::int4_sym, st.s), st.s).pass);
         LABS_CHECK(cudaMemcpy(a.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
@@ -752,8 +754,11 @@ TEST_CASE("v33 is v31 (G <= 64) or v26 (G > 64) without the stream-K bookkeeping
         LABS_CHECK(cudaMemcpy(b.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
         REQUIRE(run_and_check(first, d, WFormat::int4_sym, M, d.gpu_reference(WFormat::int4_sym, st.s), st.s).pass);
         LABS_CHECK(cudaMemcpy(e.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
+        REQUIRE(run_and_check(copied, d, WFormat::int4_sym, M, d.gpu_reference(WFormat::int4_sym, st.s), st.s).pass);
+        LABS_CHECK(cudaMemcpy(f.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
         CHECK(std::memcmp(a.data(), b.data(), bytes) == 0);
         CHECK(std::memcmp(b.data(), e.data(), bytes) == 0);
+        CHECK(std::memcmp(e.data(), f.data(), bytes) == 0);
       }
     }
 }
@@ -830,6 +835,75 @@ void check_bitwise_like(const char* base, std::initializer_list<const char*> ids
     }
 }
 
+/// What the identical relaunches of check_bitwise_like cannot see: a split-K protocol that leaves
+/// state behind (a published count or ticket not reset) or lets the sum read partials before
+/// they are published gives the previous launch's sums, and there they are the same numbers.
+/// Here `step` runs six times with weights that alternate between two seeds, W_a, W_b, W_a, ...
+/// (x and y are a's), and each output is compared bit for bit with `want_a` / `want_b`. Returns
+/// how many launches differed.
+int alternating_mismatches(const Step& step, DeviceData& a, const DeviceData& b, const std::vector<unsigned char>& want_a,
+                           const std::vector<unsigned char>& want_b, cudaStream_t s) {
+  int bad = 0;
+  for (int launch = 0; launch < 6; ++launch) {
+    const bool on_a = launch % 2 == 0;
+    std::vector<unsigned char> out(want_a.size());
+    a.poison_y(s);
+    step((on_a ? a : b).weights(WFormat::int4_sym, 0), s);
+    LABS_CHECK(cudaStreamSynchronize(s));
+    LABS_CHECK(cudaMemcpy(out.data(), a.y(), out.size(), cudaMemcpyDeviceToHost));
+    if (out != (on_a ? want_a : want_b)) ++bad;
+  }
+  return bad;
+}
+
+/// A Step that computes once and then replays its first output into y: what a sum over the last
+/// launch's partials returns once the weights change. check_alternating_weights must reject it.
+Step replaying_first_output(const Step& inner, void* y, std::size_t bytes) {
+  auto saved = std::make_shared<std::vector<unsigned char>>();
+  return [=](const DeviceWeights& w, Stream s) {
+    if (saved->empty()) {
+      inner(w, s);
+      saved->resize(bytes);
+      LABS_CHECK(cudaMemcpyAsync(saved->data(), y, bytes, cudaMemcpyDeviceToHost, s));
+      LABS_CHECK(cudaStreamSynchronize(s));
+    } else {
+      LABS_CHECK(cudaMemcpyAsync(y, saved->data(), bytes, cudaMemcpyHostToDevice, s));
+      LABS_CHECK(cudaStreamSynchronize(s));
+    }
+  };
+}
+
+/// Each of `ids` against `base` under alternating weights (alternating_mismatches), at M = 1, 9
+/// and 16, the plan's split and one block per group, on a 33-group and a 112-group K; and, as the
+/// check that this check can fail, `base` wrapped in replaying_first_output must mismatch.
+void check_alternating_weights(const char* base, std::initializer_list<const char*> ids, cudaStream_t s) {
+  DeviceData::Sets sets;
+  sets.int4 = 1;
+  for (HostCase hc : {HostCase{1000, 4224}, HostCase{512, 14336}}) {
+    DeviceData a(hc.N, hc.K, lab::DType::bf16, sets, 201, s), b(hc.N, hc.K, lab::DType::bf16, sets, 202, s);
+    for (int M : {1, 9, 16})
+      for (int splits : {0, hc.K / kGroup}) {
+        Problem p = problem_for(a, M, WFormat::int4_sym);  // x and y are a's; the weights are passed per launch
+        p.splits = splits;
+        const std::size_t bytes = static_cast<std::size_t>(M) * a.N() * 2;
+        INFO("N=", hc.N, " K=", hc.K, " M=", M, " splits=", splits);
+        const Step ref = Registry::instance().find(base)->prepare(p);
+        REQUIRE(run_and_check(ref, a, WFormat::int4_sym, M, a.gpu_reference(WFormat::int4_sym, s), s).pass);
+        std::vector<unsigned char> want_a(bytes), want_b(bytes);
+        LABS_CHECK(cudaMemcpy(want_a.data(), a.y(), bytes, cudaMemcpyDeviceToHost));
+        ref(b.weights(WFormat::int4_sym, 0), s);
+        LABS_CHECK(cudaStreamSynchronize(s));
+        LABS_CHECK(cudaMemcpy(want_b.data(), a.y(), bytes, cudaMemcpyDeviceToHost));
+        REQUIRE(want_a != want_b);
+        CHECK(alternating_mismatches(replaying_first_output(ref, a.y(), bytes), a, b, want_a, want_b, s) == 3);
+        for (const char* id : ids) {
+          INFO(id);
+          CHECK(alternating_mismatches(Registry::instance().find(id)->prepare(p), a, b, want_a, want_b, s) == 0);
+        }
+      }
+  }
+}
+
 TEST_CASE("v44, v45 are v37 with a designated finisher: bitwise v37's output at every M, both formats, at the plan's split, 4 splits and one per group, on every relaunch") {
   StreamHolder st;
   DeviceData::Sets sets;
@@ -837,12 +911,12 @@ TEST_CASE("v44, v45 are v37 with a designated finisher: bitwise v37's output at 
   // check_bitwise_like: the shapes of v39's test; splits = G gives every group its own block
   // (112 on 8b-down's K), so up to 112 blocks race for one column block's tickets. The 20 relaunches of
   // check_bitwise_repeatable fail if the finisher leaves its ticket behind (no block holds the
-  // last one next time: the poison stays in y). What they cannot catch, because every launch here
+  // last one next time: the poison stays in y). What they cannot catch, because every launch there
   // computes the same partials into the same workspace: a published count not reset, or a
   // finisher that reads before the others publish (it would read the last launch's identical
-  // partials). Topic 02's v22/v23 test covers the same protocol (the same gpu_sync.cuh helpers)
-  // with poisoned partials and the counters read back; this workspace is private to the Step.
+  // partials). check_alternating_weights changes the weights between launches so that it can.
   check_bitwise_like("v37", {"v44", "v45"}, 144, st.s);
+  check_alternating_weights("v37", {"v44", "v45"}, st.s);
   // The two target layers at full size, M = 1, 9 and 16, against the GPU reference.
   for (const auto& nk : {std::pair{14336, 4096}, std::pair{4096, 14336}}) {
     DeviceData d(nk.first, nk.second, lab::DType::bf16, sets, 44, st.s);
@@ -866,11 +940,11 @@ TEST_CASE("v48, v49, v52 are v46 with the split-K sum in a second kernel (PDL; v
   // group its own block: up to 112 blocks' partials per column block. M = 9, 12 and 16 are where
   // v49's sum kernel has 512 threads, some of them past the tile at M = 9 and 12. v52: a sum block
   // that polled the wrong counter, or stopped polling too early, reads NaN partials on the first
-  // launch of each prepare. What this test cannot catch: a v52 counter left at `splits` after a
-  // launch (the next sum would start at once, but over the last launch's identical partials).
-  // Topic 02's v25 test covers the same publish-and-poll protocol with the partials poisoned
-  // before every relaunch and the counters read back; this workspace is private to the Step.
+  // launch of each prepare. A v52 counter left at `splits` after a launch would let the next sum
+  // start at once, over the last launch's partials: identical in check_bitwise_like, but not in
+  // check_alternating_weights, whose launches alternate between two sets of weights.
   check_bitwise_like("v46", {"v48", "v49", "v52"}, 148, st.s);
+  check_alternating_weights("v46", {"v48", "v49", "v52"}, st.s);
 }
 
 TEST_CASE("v40, v41, v42 are v37 with persistent blocks: bitwise v37's output at M = 9..16, with one to several units per block") {
