@@ -40,7 +40,7 @@ Version dispatching_version(const char* id, const char* idea, Order order) {
   v.info.min_cc = 80;
   v.info.cuda_only = true;
   v.formats = {WFormat::int4_sym, WFormat::int4_asym};
-  v.kernel_regex = "w4_lean|w4_mma|splitk_sum_kernel";  // v50, v51: v49's second kernel
+  v.kernel_regex = "w4_lean|w4_mma|w4_owned|splitk_sum_kernel";  // w4_owned: v35 (v36 on); the sum: v49 (v50 on)
   const std::string name = id;
   v.prepare = [name, order](const Problem& p) {
     if (p.splits > 0) throw std::invalid_argument(name + " plans nothing itself: run --splits on the versions that take it");
@@ -139,6 +139,15 @@ inline std::vector<std::string> v50_dispatch_order(const Problem& p) {
 inline std::vector<std::string> v51_dispatch_order(const Problem& p) {
   if (p.M == 4) return v47_dispatch_order(p);
   return v50_dispatch_order(p);
+}
+
+/// v55's table (its file has the rule and the call it was read from): v51's, with v35 first at
+/// M = 3 and 4 on the small K = 4096 layers (N <= 6144: 8b-qkv, 8b-o), int4-sym.
+inline std::vector<std::string> v55_dispatch_order(const Problem& p) {
+  std::vector<std::string> order = v51_dispatch_order(p);
+  if (p.wfmt == WFormat::int4_sym && (p.M == 3 || p.M == 4) && p.K <= 4096 && p.N <= 6144)
+    order.insert(order.begin(), "v35");
+  return order;
 }
 
 }  // namespace w4a16

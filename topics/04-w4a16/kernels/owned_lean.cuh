@@ -131,12 +131,27 @@ __device__ __forceinline__ void stage_x_after(const T* __restrict__ x, std::uint
 /// registers are held across the fill and no chunk queues behind a weight copy, whatever M and
 /// K (v35 sends at most kXBatch chunks per thread first; at M = 2 on 8b-gate half of x waited).
 /// Each chunk lands in its own 16 bytes of the staged layout's group segment, unpermuted.
-template <int kBlockThreads, class T>
+/// How x_copy_issue copies: v53 with cp.async's 16-byte `.cg` (L2 only), v54 with `.ca`, which
+/// allocates the line in L1 too, so the other blocks of the SM (8 at 4 warps) that copy the same
+/// x after the first hit L1, as v35's ordinary loads of x do.
+enum class XCopy { none, l2_only, through_l1 };
+
+/// cp.async of 16 bytes, allocating in L1 (`.ca`); stream_k::cp_async's 16-byte form is `.cg`.
+__device__ __forceinline__ void cp_async16_ca(void* smem, const void* gmem) {
+  const unsigned saddr = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 16;\n" ::"r"(saddr), "l"(gmem) : "memory");
+}
+
+template <int kBlockThreads, XCopy kHow, class T>
 __device__ __forceinline__ void x_copy_issue(const T* __restrict__ x, std::uint32_t* xs, int M, int K) {
   const int chunks = K / 8, total = M * chunks, row_words = x_row_words(K / kTileK);
   int m = static_cast<int>(threadIdx.x) / chunks, c = static_cast<int>(threadIdx.x) % chunks;
   for (int i = threadIdx.x; i < total; i += kBlockThreads) {
-    stream_k::cp_async(xs + m * row_words + c * 4, x + static_cast<std::size_t>(i) * 8, 16, true);
+    if constexpr (kHow == XCopy::through_l1) {
+      cp_async16_ca(xs + m * row_words + c * 4, x + static_cast<std::size_t>(i) * 8);
+    } else {
+      stream_k::cp_async(xs + m * row_words + c * 4, x + static_cast<std::size_t>(i) * 8, 16, true);
+    }
     c += kBlockThreads;
     while (c >= chunks) {
       c -= chunks;
@@ -203,7 +218,7 @@ __device__ __forceinline__ void x_copy_relayout(std::uint32_t* xs, int M, int K,
   }
 }
 
-template <class T, bool kVecScales, int kWarps, bool kXFirst = false, bool kXCopy = false>
+template <class T, bool kVecScales, int kWarps, bool kXFirst = false, XCopy kXCopy = XCopy::none>
 __global__ void __launch_bounds__(kWarps * kWarp, 32 / kWarps)
     w4_owned(const T* __restrict__ x, T* __restrict__ y, const std::uint8_t* __restrict__ tiled,
              const T* __restrict__ scales, int M, int N, int K) {
@@ -237,8 +252,8 @@ __global__ void __launch_bounds__(kWarps * kWarp, 32 / kWarps)
   if constexpr (kXFirst) {
     first = x_first_loads<kThreads>(x, M, K);
   }
-  if constexpr (kXCopy) {  // v53: all of x, copied to shared memory before the weights
-    x_copy_issue<kThreads>(x, xs, M, K);
+  if constexpr (kXCopy != XCopy::none) {  // v53, v54: all of x, copied to shared memory before the weights
+    x_copy_issue<kThreads, kXCopy>(x, xs, M, K);
   }
   auto issue = [&](int slot) {
     std::uint8_t* dst = ring + slot * kLeanSlot + lane * 16;
@@ -266,7 +281,7 @@ __global__ void __launch_bounds__(kWarps * kWarp, 32 / kWarps)
     if (m % 2 == 0) e.x = s;
     else e.y = s;
   };
-  if constexpr (kXCopy) {
+  if constexpr (kXCopy != XCopy::none) {
     cp_async_wait_oldest<kStages + 1>();  // x's group, committed before the ring's kStages, has landed
     x_copy_relayout<kThreads, T>(xs, M, K, sink);
   } else if constexpr (kXFirst) {
@@ -348,9 +363,9 @@ __global__ void __launch_bounds__(kWarps * kWarp, 32 / kWarps)
 }
 
 /// One block per super-tile, 4 or 8 warps (warps_for_groups); `name` is the version in messages.
-/// kXFirst: v35's staging (x's first loads before the weight copies); kXCopy: v53's (all of x
-/// copied to shared memory before them).
-template <bool kXFirst = false, bool kXCopy = false>
+/// kXFirst: v35's staging (x's first loads before the weight copies); kXCopy: v53's and v54's
+/// (all of x copied to shared memory before them, through L2 only or through L1 too).
+template <bool kXFirst = false, XCopy kXCopy = XCopy::none>
 Step prepare_owned(const Problem& p, const char* name) {
   require_supported(p);
   if (p.wfmt != WFormat::int4_sym) throw std::invalid_argument(std::string(name) + " implements int4-sym only");

@@ -28,6 +28,21 @@
 ///   - Risk: the relayout adds ~20 instructions per chunk per thread (M = 1, K = 4096: 4 chunks),
 ///     against ~699 instructions per warp outside v31's loop.
 ///
+/// MEASURED (H200, bf16, int4-sym, cold; GPU call at 78bba2a, run 20261203T203316Z-75a7, v35, v51
+/// and cuBLAS in the same run; README section 4, "v53, v54"): **slower than v35 at all 35 points
+/// where both ran (M = 1-4; a regression, kept).** M = 1: +0.2 to +2.3 us (8b-gate 14.48 against
+/// 13.36, 8b-down 14.56 against 14.34, 70b-gateup 82.42 against 75.34); M = 2: +1.6 to +14.9 us
+/// (8b-gate 20.22 against 18.05, 8b-down 18.05 against 16.42); worse as M grows. Bitwise v35's
+/// output (GPU test). ncu on 8b-gate (same call, L2 flushed): M = 1 12.99 us against v35's 12.38,
+/// 6.63 M instructions against 5.83 M (+14%); M = 2 18.78 against 16.96, 8.24 M against 6.87 M;
+/// L2 traffic (lts__t_bytes) 55.9 MB against 47.3 MB at M = 2. Two costs, by our reading: the
+/// copy and the re-layout take more instructions than v35's loads and scattered stores, and
+/// cp.async's 16-byte `.cg` form does not allocate in L1, so each of the 8 blocks of an SM
+/// fetches x from L2, where v35's ordinary loads hit L1 after the first block (v35's L2 traffic
+/// grows by only 0.45 MB from M = 1 to 2 while x grows by 7.3 MB over 896 blocks). v54 tests the
+/// second reading alone. The premise also failed: v35's own M = 1 -> 2 jump under ncu (12.38 ->
+/// 16.96 us) comes with 18% more instructions and the same DRAM bytes.
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v35,v53,v51,cublas --dtype bf16 --wfmt int4-sym --m 1,2,3,4
 #include <stdexcept>
 
@@ -38,7 +53,7 @@ namespace {
 
 #if defined(LABS_BACKEND_CUDA)
 
-Step prepare_v53(const Problem& p) { return owned::prepare_owned<false, true>(p, "v53"); }
+Step prepare_v53(const Problem& p) { return owned::prepare_owned<false, owned::XCopy::l2_only>(p, "v53"); }
 
 #else
 

@@ -605,6 +605,23 @@ TEST_CASE("v51 is v50 but at M = 4, where it is v47") {
   CHECK(from47.size() == 34);  // M = 3: six layers; M = 5, 6, 7, 8: seven
 }
 
+TEST_CASE("v55 is v51 with v35 at M = 3 and 4 on 8b-qkv and 8b-o, int4-sym") {
+  const std::vector<PickPair> differ = pick_differences("v55", "v51");
+  for (const PickPair& d : differ) {
+    CAPTURE(d.M);
+    CAPTURE(d.N);
+    CAPTURE(d.K);
+    CHECK(d.mine == "v35");
+    CHECK(d.f == WFormat::int4_sym);
+    CHECK((d.M == 3 || d.M == 4));
+    CHECK(d.K == 4096);
+    CHECK(d.N <= 6144);
+  }
+  CHECK(differ.size() == 4);  // 8b-qkv and 8b-o at M = 3 and 4
+  // The path v55 adds, at full size against the GPU reference: 8b-qkv M = 3.
+  check_dispatch_path("v55", 6144, 4096, 3, 55, "v35");
+}
+
 TEST_CASE("v20 ... v22, v24, v25, v28, v29, v37, v39, v44-v46, v48, v49, v52 under the lab's --splits: every split count is correct, and past G they refuse") {
   StreamHolder st;
   const int N = 200, K = 1152;  // 9 groups: splits 1, 2, 4 (gps 5, 5, 3) and 9 all cut K differently
@@ -626,13 +643,13 @@ TEST_CASE("v20 ... v22, v24, v25, v28, v29, v37, v39, v44-v46, v48, v49, v52 und
   }
 }
 
-TEST_CASE("v9 ... v19, v26, v31 ... v33, v35, v53 (stream-K and block-owned) are bitwise deterministic when ~50 warps share every n-tile") {
+TEST_CASE("v9 ... v19, v26, v31 ... v33, v35, v53, v54 (stream-K and block-owned) are bitwise deterministic when ~50 warps share every n-tile") {
   StreamHolder st;
   const int N = 512, K = 14336;  // 64 n-tiles x 112 units over a full wave of warps: every tile is shared
   DeviceData::Sets sets;
   sets.int4 = 1;
   DeviceData d(N, K, lab::DType::bf16, sets, 98, st.s);
-  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26", "v31", "v32", "v33", "v35", "v53"})
+  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26", "v31", "v32", "v33", "v35", "v53", "v54"})
   for (int M : {1, 5}) {
     const Problem p = problem_for(d, M, WFormat::int4_sym);
     const Step step = Registry::instance().find(name)->prepare(p);
@@ -642,7 +659,7 @@ TEST_CASE("v9 ... v19, v26, v31 ... v33, v35, v53 (stream-K and block-owned) are
     check_bitwise_repeatable(step, d, WFormat::int4_sym, M, st.s);
   }
   // Past their shared-memory budget they refuse the problem instead of launching something wrong.
-  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26", "v31", "v32", "v33", "v35", "v53"})
+  for (const char* name : {"v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v26", "v31", "v32", "v33", "v35", "v53", "v54"})
     CHECK_THROWS_AS(Registry::instance().find(name)->prepare(problem_for(d, 16, WFormat::int4_sym)),
                     std::invalid_argument);
 }
@@ -672,13 +689,13 @@ TEST_CASE("v26 stages x differently from v19, v32 has a deeper ring, but both ad
   }
 }
 
-TEST_CASE("a target shape at full size: v3 ... v39, v43, v46 ... v49, v52, v53 against the GPU reference") {
+TEST_CASE("a target shape at full size: v3 ... v39, v43, v46 ... v49, v52 ... v55 against the GPU reference") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
   sets.int8 = 1;
   DeviceData d(14336, 4096, lab::DType::f16, sets, 7, st.s);
-  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34", "v35", "v36", "v37", "v38", "v39", "v43", "v46", "v47", "v48", "v49", "v52", "v53"})
+  for (const char* name : {"v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31", "v32", "v33", "v34", "v35", "v36", "v37", "v38", "v39", "v43", "v46", "v47", "v48", "v49", "v52", "v53", "v54", "v55"})
     for (int M : {1, 8, 16}) {
       if (M > Registry::instance().find(name)->max_m) continue;  // v11: M <= 8 (checked above)
       const WFormat f = std::string(name) == "v6" ? WFormat::int8 : WFormat::int4_sym;
@@ -720,7 +737,7 @@ TEST_CASE("the M = 1 probes' checksums equal the sum of the bytes they read, and
   CHECK_THROWS_AS(prepare_probe("probe-v99-loads", problem_for(d, 1, WFormat::int4_sym)), std::invalid_argument);
 }
 
-TEST_CASE("v33 is v31 (G <= 64) or v26 (G > 64) without the stream-K bookkeeping, v35 is v33 with x's loads first, v53 v35 with all of x copied first: bitwise the same output") {
+TEST_CASE("v33 is v31 (G <= 64) or v26 (G > 64) without the stream-K bookkeeping, v35 is v33 with x's loads first, v53 and v54 v35 with all of x copied first: bitwise the same output") {
   StreamHolder st;
   DeviceData::Sets sets;
   sets.int4 = 1;
@@ -740,13 +757,15 @@ TEST_CASE("v33 is v31 (G <= 64) or v26 (G > 64) without the stream-K bookkeeping
           CHECK_THROWS_AS(Registry::instance().find("v33")->prepare(p), std::invalid_argument);  // same shared-memory limit
           CHECK_THROWS_AS(Registry::instance().find("v35")->prepare(p), std::invalid_argument);
           CHECK_THROWS_AS(Registry::instance().find("v53")->prepare(p), std::invalid_argument);
+          CHECK_THROWS_AS(Registry::instance().find("v54")->prepare(p), std::invalid_argument);
           continue;
         }
         mine = Registry::instance().find("v33")->prepare(p);
         const Step first = Registry::instance().find("v35")->prepare(p);   // v33 with x's loads first
         const Step copied = Registry::instance().find("v53")->prepare(p);  // v35 with all of x copied first
+        const Step through_l1 = Registry::instance().find("v54")->prepare(p);  // v53 with the copies through L1
         const std::size_t bytes = static_cast<std::size_t>(M) * d.N() * lab::dtype_bytes(t);
-        std::vector<unsigned char> a(bytes), b(bytes), e(bytes), f(bytes);
+        std::vector<unsigned char> a(bytes), b(bytes), e(bytes), f(bytes), g(bytes);
         INFO("N=", c.hc.N, " K=", c.hc.K, " M=", M, " ", lab::dtype_name(t), " twin ", c.twin);
         REQUIRE(run_and_check(twin, d, WFormat::int4_sym, M, d.gpu_reference(WFormat::int4_sym, st.s), st.s).pass);
         LABS_CHECK(cudaMemcpy(a.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
@@ -756,9 +775,12 @@ TEST_CASE("v33 is v31 (G <= 64) or v26 (G > 64) without the stream-K bookkeeping
         LABS_CHECK(cudaMemcpy(e.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
         REQUIRE(run_and_check(copied, d, WFormat::int4_sym, M, d.gpu_reference(WFormat::int4_sym, st.s), st.s).pass);
         LABS_CHECK(cudaMemcpy(f.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
+        REQUIRE(run_and_check(through_l1, d, WFormat::int4_sym, M, d.gpu_reference(WFormat::int4_sym, st.s), st.s).pass);
+        LABS_CHECK(cudaMemcpy(g.data(), d.y(), bytes, cudaMemcpyDeviceToHost));
         CHECK(std::memcmp(a.data(), b.data(), bytes) == 0);
         CHECK(std::memcmp(b.data(), e.data(), bytes) == 0);
         CHECK(std::memcmp(e.data(), f.data(), bytes) == 0);
+        CHECK(std::memcmp(f.data(), g.data(), bytes) == 0);
       }
     }
 }
