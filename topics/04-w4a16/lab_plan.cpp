@@ -25,10 +25,10 @@ bool is_dense_baseline(const std::string& variant) { return variant == "cublas" 
 
 /// The variants the default plan also runs outside the two target shapes: the best versions of
 /// each line (split-K v4, tensor-core v5/v7/v20-v22/v24/v25/v28/v29/v37, stream-K v9-v16, block-owned v17-v19/v26/v31/v33/v35), the
-/// dispatching v23, v27, v30, v34, v36, v38, v43, v47 and v51, v40 (persistent, M > 8) and the dense baselines.
+/// dispatching v23, v27, v30, v34, v36, v38, v43, v47, v51 and v55, v40 (persistent, M > 8) and the dense baselines.
 const std::vector<std::string> kEverywhere = {"v4",  "v5",  "v7",  "v9",  "v10", "v11", "v12", "v13",    "v14",    "v15",
                                               "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24",    "v25",
-                                              "v26", "v27", "v28", "v29", "v30", "v31", "v33", "v34", "v35", "v36", "v37", "v38", "v40", "v43", "v47", "v51", "cublas", "cublaslt"};
+                                              "v26", "v27", "v28", "v29", "v30", "v31", "v33", "v34", "v35", "v36", "v37", "v38", "v40", "v43", "v47", "v51", "v55", "cublas", "cublaslt"};
 
 /// The formats a variant runs in, before the --wfmt filter.
 std::vector<WFormat> default_formats(const std::string& variant, const std::vector<WFormat>& implemented,

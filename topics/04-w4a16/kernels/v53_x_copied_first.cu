@@ -30,10 +30,11 @@
 ///
 /// MEASURED (H200, bf16, int4-sym, cold; GPU call at 78bba2a, run 20261203T203316Z-75a7, v35, v51
 /// and cuBLAS in the same run; README section 4, "v53, v54"): **slower than v35 at all 35 points
-/// where both ran (M = 1-4; a regression, kept).** M = 1: +0.2 to +2.3 us (8b-gate 14.48 against
+/// where both ran (M = 1-4; a regression, kept).** M = 1: +0.2 to +7.1 us (8b-gate 14.48 against
 /// 13.36, 8b-down 14.56 against 14.34, 70b-gateup 82.42 against 75.34); M = 2: +1.6 to +14.9 us
-/// (8b-gate 20.22 against 18.05, 8b-down 18.05 against 16.42); worse as M grows. Bitwise v35's
-/// output (GPU test). ncu on 8b-gate (same call, L2 flushed): M = 1 12.99 us against v35's 12.38,
+/// (8b-gate 20.22 against 18.05, 8b-down 18.05 against 16.42); worse as M grows. The next GPU call
+/// (run 20261203T211027Z-a4e4, at a264736) had it slower at all 35 again (+0.1 to +44.2 us).
+/// Bitwise v35's output (GPU test); compute-sanitizer memcheck and racecheck clean (M = 1-3). ncu on 8b-gate (same call, L2 flushed): M = 1 12.99 us against v35's 12.38,
 /// 6.63 M instructions against 5.83 M (+14%); M = 2 18.78 against 16.96, 8.24 M against 6.87 M;
 /// L2 traffic (lts__t_bytes) 55.9 MB against 47.3 MB at M = 2. Two costs, by our reading: the
 /// copy and the re-layout take more instructions than v35's loads and scattered stores, and

@@ -16,6 +16,16 @@
 /// there 8b-qkv M = 3 / 4 ~11.2 / ~12.3 us (v51 ~12.8 / ~13.7), 8b-o M = 3 ~9.4 (v51 ~9.9), 8b-o
 /// M = 4 level. The issue's targets (M = 1 and 16) do not move.
 ///
+/// MEASURED (H200, bf16, int4-sym, cold; GPU call at a264736, run 20261203T211027Z-a4e4, v35, v51
+/// and cuBLAS in the same run; README section 4, "v55"): as predicted. 8b-qkv M = 3 / 4 11.28 /
+/// 12.32 us against v51's 12.82 / 13.87, 8b-o M = 3 9.42 against 10.96, with the p10-p90 bands
+/// apart at all three; 8b-o M = 4 10.50 against 10.56, a tie. The rule held in the second call:
+/// v35 was again ahead there (11.25 / 12.24 / 9.41). At M = 5-8 on the same two layers v35 lost
+/// to v51 in the same call (run ...211039Z-381c: 8b-qkv M = 5 13.28 against 12.86, M = 8 23.47
+/// against 13.15), so the rule stops at 4. Elsewhere v55 runs v51's kernels (its rows there
+/// differ from v51's by run-to-run noise, up to 1.0 us on 70b-qkv M = 3). Picks and the new
+/// path tested; compute-sanitizer memcheck and racecheck clean (M = 1-3).
+///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v35,v51,v55,cublas --dtype bf16 --wfmt int4-sym --m 3,4 --shape 8b-qkv,8b-o
 #include <string>
 #include <vector>
