@@ -41,8 +41,9 @@
 /// cp.async's 16-byte `.cg` form does not allocate in L1, so each of the 8 blocks of an SM
 /// fetches x from L2, where v35's ordinary loads hit L1 after the first block (v35's L2 traffic
 /// grows by only 0.45 MB from M = 1 to 2 while x grows by 7.3 MB over 896 blocks). v54 tests the
-/// second reading alone. The premise also failed: v35's own M = 1 -> 2 jump under ncu (12.38 ->
-/// 16.96 us) comes with 18% more instructions and the same DRAM bytes.
+/// second reading alone. The premise is in doubt too: v35's own M = 1 -> 2 jump under ncu (12.38
+/// -> 16.96 us) comes with 18% more instructions and the same DRAM bytes; no version removed the
+/// wait for x alone (v53 adds instructions while removing it), so that is a reading.
 ///
 /// Run: build/cuda/topics/04-w4a16/lab-04-w4a16 --variant v35,v53,v51,cublas --dtype bf16 --wfmt int4-sym --m 1,2,3,4
 #include <stdexcept>

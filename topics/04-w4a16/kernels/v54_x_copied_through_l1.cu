@@ -20,13 +20,15 @@
 /// v53 in the same run; README section 4, "v53, v54"): half right. At M = 2-4 v54 is faster than
 /// v53 at all 26 points (0.35-3.12 us; 8b-gate M = 2 18.22 against 20.48) but still slower than
 /// v35 at every one (8b-gate M = 2 18.22 against 17.70; +0.35 to +42.7 us). At M = 1 it is level
-/// with v53 (-0.45 to +0.10 us, the bands overlapping at all nine layers; 8b-gate 14.56 against
-/// 14.66), not the predicted ~13.8, and as far behind v35 (13.31). ncu on 8b-gate (same call, L2
+/// with v53 (v54 - v53 from -0.10 to +0.45 us, the bands overlapping at all nine layers; 8b-gate
+/// 14.56 against 14.66), not the predicted ~13.8, and as far behind v35 (13.31; the bands overlap
+/// at five layers). ncu on 8b-gate (same call, L2
 /// flushed): L1's hit rate is back to v35's (16.66% / 27.84% at M = 1 / 2, v53 0.05% / 0.08%), so
 /// is the L2 traffic (46.80 MB at M = 1), and the instructions are v53's (6.63 M against v35's
 /// 5.83 M at M = 1); time 13.50 / 17.06 us against v53's 13.15 / 19.01 and v35's 12.54 / 16.64.
-/// So fetching x from L2 eight times was most of v53's loss from M = 2 up and none of it at M = 1,
-/// where what is left goes with the extra instructions (by our reading: they run in every
+/// So fetching x from L2 eight times was more than half of v53's loss at M = 2 on six of the nine
+/// layers and at M = 3-4 on 8b-qkv, 8b-o and 8b-gate (51-81%), 3-44% of it on the gate+up layers
+/// and 70b-down, and none of it at M = 1, where what is left goes with the extra instructions (by our reading: they run in every
 /// block's prologue, before its first mma, in a one-wave grid). Bitwise v35's output (GPU test);
 /// compute-sanitizer memcheck and racecheck clean (M = 1-3).
 ///

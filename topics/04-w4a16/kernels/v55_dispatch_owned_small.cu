@@ -8,8 +8,8 @@
 /// nine layers, and at M = 3 and 4 it was faster than v51's pick on the two small layers: 8b-qkv
 /// M = 3 / 4 11.18 / 12.30 us against 12.82 / 13.68 (v49 / v5), 8b-o M = 3 9.41 against 9.95 (v49),
 /// 8b-o M = 4 10.35 against 10.37 (a tie). Elsewhere it lost (8b-gate M = 4 21.50 against 19.39)
-/// or tied (8b-gate M = 3 19.30 against 19.33): its one block per 16 columns stages all of x per
-/// block, which grows with M and N. The rule was read from that one call; the call that measures
+/// or tied (8b-gate M = 3 19.30 against 19.33); by our reading (not timed) because each of its
+/// blocks of 16 columns stages all of x, which grows with M and N. The rule was read from that one call; the call that measures
 /// v55 checks it.
 ///
 /// PREDICTION (before measuring; bf16, int4-sym, cold): v51's rows except at the four points;
